@@ -1,0 +1,54 @@
+"""Settings, read from the environment or `.env` (pydantic-settings).
+
+Every knob a deployer can turn lives here, with the name the README documents.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'data' / 'shouhu.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_bot_username: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_USERNAME")
+    telegram_api_base_url: str = Field(default="https://api.telegram.org/bot", validation_alias="TELEGRAM_API_BASE_URL")
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
+    timezone: str = Field(default="Asia/Shanghai", validation_alias="SHOUHU_TIMEZONE")
+    content_dir: Path = Field(default=PROJECT_ROOT / "content", validation_alias="SHOUHU_CONTENT_DIR")
+
+    webhook_url: str | None = Field(default=None, validation_alias="WEBHOOK_URL")
+    webhook_listen: str = Field(default="0.0.0.0", validation_alias="WEBHOOK_LISTEN")
+    webhook_port: int = Field(default=8080, validation_alias="WEBHOOK_PORT")
+    webhook_secret_token: str | None = Field(default=None, validation_alias="WEBHOOK_SECRET_TOKEN")
+
+    # The sender: Telegram allows about 30 messages/s overall and 1/s per chat.
+    send_rate_per_second: float = Field(default=25.0, validation_alias="SHOUHU_SEND_RATE")
+    sender_interval_seconds: float = Field(default=1.0, validation_alias="SHOUHU_SENDER_INTERVAL")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def tzinfo(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""What each person agreed to, in which words, and when."""

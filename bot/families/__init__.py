@@ -1,0 +1,1 @@
+"""Households, children, and the caregivers and parents linked to them."""

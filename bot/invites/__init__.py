@@ -1,0 +1,1 @@
+"""Invitation codes: how counsellors, supervisors, caregivers and parents join."""

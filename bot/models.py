@@ -1,0 +1,31 @@
+"""Imports every model so that `Base.metadata` knows the whole schema (Alembic and tests use this)."""
+
+from bot.audit.models import AuditEvent
+from bot.consent.models import ConsentRecord
+from bot.conversations.models import Conversation
+from bot.db.base import Base
+from bot.families.models import CaregiverLink, Child, Household, ParentLink
+from bot.invites.models import FailedCodeAttempt, Invite
+from bot.outbox.models import OutboxMessage
+from bot.people.models import Person
+from bot.schools.models import RegionSupervisor, School, SchoolCounsellor
+from bot.telegram.inbox_models import InboundUpdate
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "CaregiverLink",
+    "Child",
+    "ConsentRecord",
+    "Conversation",
+    "FailedCodeAttempt",
+    "Household",
+    "InboundUpdate",
+    "Invite",
+    "OutboxMessage",
+    "ParentLink",
+    "Person",
+    "RegionSupervisor",
+    "School",
+    "SchoolCounsellor",
+]

@@ -1,0 +1,54 @@
+"""An outbox row says who gets which kind of message with which parameters, and how its delivery went.
+
+Rows carry a message kind and parameters, not rendered text: the channel adapter renders them in the
+recipient's language at send time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import IntEnum, StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db.base import Base, UTCDateTime, utcnow
+from bot.db.types import str_enum
+
+
+class Priority(IntEnum):
+    URGENT = 0
+    NORMAL = 5
+    BULK = 9
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"  # permanently: the person is unreachable, or retries ran out
+    CANCELLED = "cancelled"
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "priority", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(48))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    priority: Mapped[int] = mapped_column(SmallInteger, default=Priority.NORMAL)
+    status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus), default=OutboxStatus.PENDING)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Sending has no idempotency key: after a crash mid-send, resend (alerts) or give up (chatty messages).
+    resend_if_unsure: Mapped[bool] = mapped_column(Boolean, default=True)
+    dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True, default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_error: Mapped[str | None] = mapped_column(String(200), default=None)
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -1,0 +1,1 @@
+"""People who use Shouhu, whatever their role."""

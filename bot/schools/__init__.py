@@ -1,0 +1,1 @@
+"""Schools, their counselling rooms, and the supervisors of a region."""

@@ -1,0 +1,1 @@
+"""The Telegram adapter: parses updates, authorises, calls the domain and renders replies."""
