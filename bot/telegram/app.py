@@ -1,0 +1,94 @@
+"""Composition root of the Telegram side: builds the Application, its services, the sender and the scheduler."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+
+from bot.config import Settings
+from bot.content import ContentPack
+from bot.db import Database
+from bot.i18n import normalise_language
+from bot.onboarding.flow import Onboarding
+from bot.outbox.sender import Sender
+from bot.scheduler import build_scheduler
+from bot.telegram import commands, handlers
+from bot.telegram.inbox import Inbox, InboxApplication
+from bot.telegram.render import Reply, Style, notification
+from bot.telegram.services import Services
+from bot.telegram.transport import TelegramTransport
+
+log = logging.getLogger(__name__)
+
+
+def build_application(settings: Settings, db: Database, content: ContentPack) -> InboxApplication:
+    base_url = settings.telegram_api_base_url
+    application = (
+        ApplicationBuilder()
+        .application_class(InboxApplication)
+        .token(settings.telegram_bot_token)
+        .base_url(base_url)
+        .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
+        .rate_limiter(AIORateLimiter(overall_max_rate=settings.send_rate_per_second, max_retries=0))
+        .build()
+    )
+    application.inbox = Inbox(db)
+    application.bot_data["services"] = Services(
+        settings=settings,
+        db=db,
+        content=content,
+        onboarding=Onboarding(content),
+        bot_username=settings.telegram_bot_username or "",
+    )
+    handlers.register(application)
+    application.add_error_handler(_log_error)
+    return application
+
+
+def _render_for_outbox(username: str):
+    def render(kind: str, params: dict, language: str) -> Reply:
+        return notification(kind, params, Style(language=normalise_language(language), bot_username=username))
+
+    return render
+
+
+@asynccontextmanager
+async def running(application: InboxApplication, *, polling: bool) -> AsyncIterator[InboxApplication]:
+    """Start everything the bot runs (updates, sender, scheduler) and stop it all again, in order."""
+    svc: Services = application.bot_data["services"]
+    async with application:
+        svc.bot_username = svc.bot_username or application.bot.username
+        await commands.register_defaults(application.bot)
+        transport = TelegramTransport(application.bot, _render_for_outbox(svc.bot_username))
+        sender = Sender(svc.db, transport, worker_id=f"{socket.gethostname()}-{os.getpid()}")
+        scheduler = build_scheduler(sender, interval_seconds=svc.settings.sender_interval_seconds)
+        svc.wake_sender = sender.wake
+        await application.start()
+        replayed = await application.replay_unhandled()
+        if replayed:
+            log.info("replaying %d updates left unhandled by the last run", replayed)
+        scheduler.start()
+        if polling:
+            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        try:
+            yield application
+        finally:
+            if polling:
+                await application.updater.stop()
+            scheduler.shutdown(wait=False)
+            await application.stop()
+
+
+async def _log_error(update: object, context) -> None:
+    # Log the error and the update id only: update contents may hold what a person wrote about a child.
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("error while handling update %s", update_id, exc_info=context.error)
+
+
+__all__ = ["Application", "build_application", "running"]

@@ -1,0 +1,39 @@
+"""The command list Telegram shows: per language for everyone, and per chat for each person's roles."""
+
+from __future__ import annotations
+
+from telegram import Bot, BotCommand, BotCommandScopeChat
+
+from bot.i18n import N_, SUPPORTED_LANGUAGES, gettext_for
+from bot.people.service import Roles
+
+EVERYONE = [
+    ("start", N_("Start, or open an invitation")),
+    ("menu", N_("Show the big buttons")),
+    ("language", N_("Change the language")),
+    ("help", N_("What Shouhu can do")),
+]
+CAREGIVER = [("worried", N_("I'm worried about the child")), ("family", N_("Your children and their parents"))]
+PARENT = [("family", N_("Your child's family"))]
+# Telegram wants ISO 639-1 codes for the language a command list is for.
+TELEGRAM_LANGUAGE_CODE = {"zh_Hans": "zh", "en": "en"}
+
+
+def commands_for(roles: Roles | None, language: str) -> list[BotCommand]:
+    _ = gettext_for(language)
+    entries = list(EVERYONE)
+    if roles is not None and roles.is_caregiver:
+        entries += CAREGIVER
+    elif roles is not None and roles.is_parent:
+        entries += PARENT
+    return [BotCommand(name, _(description)) for name, description in entries]
+
+
+async def register_defaults(bot: Bot) -> None:
+    await bot.set_my_commands(commands_for(None, "zh_Hans"))
+    for language in SUPPORTED_LANGUAGES:
+        await bot.set_my_commands(commands_for(None, language), language_code=TELEGRAM_LANGUAGE_CODE[language])
+
+
+async def register_for_chat(bot: Bot, chat_id: int, roles: Roles, language: str) -> None:
+    await bot.set_my_commands(commands_for(roles, language), scope=BotCommandScopeChat(chat_id))

@@ -1,0 +1,149 @@
+"""The main menu and what its buttons open: family, "I'm worried", language and help; and typed text."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.db import utcnow
+from bot.families import service as families
+from bot.families.invitations import invite_parent
+from bot.families.models import ParentRelation
+from bot.i18n import SUPPORTED_LANGUAGES
+from bot.onboarding import screens as s
+from bot.people.service import roles_of
+from bot.safety.hotlines import hotlines_for
+from bot.telegram import commands
+from bot.telegram import render as r
+from bot.telegram.handlers.common import acting_person, home_screen, retire_buttons, send, show, style_for
+from bot.telegram.keyboards import parse_callback
+from bot.telegram.menu import MenuItem, match
+from bot.telegram.services import services
+
+
+async def on_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    async with svc.db.session() as session:
+        person = await acting_person(session, update)
+        screen = await home_screen(session, person)
+    await show(update, context, person, [screen])
+
+
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    async with svc.db.session() as session:
+        person = await acting_person(session, update)
+        roles = await roles_of(session, person.id)
+    await send(update, context, [r.help_text(roles, style_for(person, context))])
+
+
+async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    async with svc.db.session() as session:
+        person = await acting_person(session, update)
+    await send(update, context, [r.choose_language(style_for(person, context))])
+
+
+async def on_language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    query = update.callback_query
+    parts = parse_callback(query.data)
+    async with svc.db.session() as session:
+        person = await acting_person(session, update)
+        if len(parts) != 2 or parts[1] not in SUPPORTED_LANGUAGES:
+            await query.answer(r.render(s.StaleButton(), style_for(person, context)).text)
+            return
+        person.language = parts[1]
+        roles = await roles_of(session, person.id)
+    await query.answer()
+    await retire_buttons(query)
+    style = style_for(person, context)
+    await send(update, context, [r.language_changed(roles, style)])
+    if roles.any:
+        await commands.register_for_chat(context.bot, update.effective_chat.id, roles, style.language)
+
+
+async def on_worried(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    async with svc.db.session() as session:
+        person = await acting_person(session, update)
+        region = await hotlines_for(session, person.id, svc.content)
+    await send(update, context, [r.worried(region, style_for(person, context))])
+
+
+async def on_family(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    async with svc.db.session() as session:
+        person = await acting_person(session, update)
+        cared_for = await families.children_of_caregiver(session, person.id)
+        own_children = await families.children_of_parent(session, person.id)
+        fallback = await home_screen(session, person)
+    style = style_for(person, context)
+    replies = []
+    if cared_for:
+        replies.append(r.family_overview(cared_for, style))
+    if own_children:
+        replies.append(r.parent_family(own_children, style))
+    if replies:
+        await send(update, context, replies)
+    else:
+        await show(update, context, person, [fallback])
+
+
+async def on_family_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`fam:inv:<child>:<relation>` and `fam:add`; the child is checked against the caller's own links."""
+    svc = services(context)
+    query = update.callback_query
+    parts = parse_callback(query.data)
+    async with svc.db.session() as session:
+        person = await acting_person(session, update)
+        style = style_for(person, context)
+        if parts[1:2] == ["add"] and len(parts) == 2:
+            screens = await svc.onboarding.add_another_child(session, person)
+            replies = None
+        elif parts[1:2] == ["inv"] and len(parts) == 4 and parts[2].isdigit() and parts[3] in ParentRelation:
+            result = await invite_parent(
+                session, caregiver_id=person.id, child_id=int(parts[2]), relation=ParentRelation(parts[3]), now=utcnow()
+            )
+            screens = [s.StaleButton()] if result is None else []
+            replies = None if result is None else r.parent_invite(result, style)
+        else:
+            screens, replies = [s.StaleButton()], None
+    if screens == [s.StaleButton()]:
+        await query.answer(r.render(screens[0], style).text)
+        return
+    await query.answer()
+    if replies is not None:
+        await send(update, context, replies)
+    else:
+        await show(update, context, person, screens)
+
+
+async def on_unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    async with svc.db.session() as session:
+        person = await acting_person(session, update)
+    await update.callback_query.answer(r.render(s.StaleButton(), style_for(person, context)).text)
+
+
+MENU_ACTIONS = {
+    MenuItem.FAMILY: on_family,
+    MenuItem.WORRIED: on_worried,
+    MenuItem.LANGUAGE: on_language,
+    MenuItem.HELP: on_help,
+}
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A menu button's label, an answer onboarding waits for, a typed code, or else a gentle pointer home."""
+    item = match(update.message.text)
+    if item is not None:
+        await MENU_ACTIONS[item](update, context)
+        return
+    svc = services(context)
+    async with svc.db.session() as session:
+        person = await acting_person(session, update)
+        screens = await svc.onboarding.text(session, person, update.message.text)
+        if screens is None:
+            screens = [await home_screen(session, person)]
+    await show(update, context, person, screens)
