@@ -1,14 +1,13 @@
-"""Adding a message to the outbox, inside the transaction of the change that caused it."""
+"""Putting a message in the outbox, inside the caller's transaction, so it commits with the change that caused it."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.base import utcnow
 from bot.outbox.models import OutboxMessage, Priority
 
 
@@ -23,20 +22,24 @@ async def enqueue(
     dedupe_key: str | None = None,
     resend_if_unsure: bool = True,
 ) -> OutboxMessage | None:
-    """The new row, or None when a row with the same dedupe key already exists."""
-    if dedupe_key is not None and await session.scalar(
-        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
-    ):
-        return None
-    message = OutboxMessage(
-        person_id=person_id,
-        kind=kind,
-        params=params or {},
-        priority=int(priority),
-        not_before=not_before or utcnow(),
-        dedupe_key=dedupe_key,
-        resend_if_unsure=resend_if_unsure,
+    """Add a row to the outbox; None (and nothing added) when a row with this dedupe_key already exists."""
+    values: dict[str, Any] = {
+        "person_id": person_id,
+        "kind": kind,
+        "params": params or {},
+        "priority": priority,
+        "dedupe_key": dedupe_key,
+        "resend_if_unsure": resend_if_unsure,
+    }
+    if not_before is not None:
+        values["not_before"] = not_before
+    # ON CONFLICT rather than SELECT-then-INSERT: two transactions deduping the same key must not both insert,
+    # and a SAVEPOINT on SQLite's driver could commit the caller's transaction early.
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(OutboxMessage)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=[OutboxMessage.dedupe_key])
+        .returning(OutboxMessage)
     )
-    session.add(message)
-    await session.flush()
-    return message
+    return await session.scalar(statement)

@@ -20,9 +20,9 @@ from bot.outbox.sender import Sender
 from bot.scheduler import build_scheduler
 from bot.telegram import commands, handlers
 from bot.telegram.inbox import Inbox, InboxApplication
-from bot.telegram.render import Reply, Style, notification
+from bot.telegram.render import Style, notification
 from bot.telegram.services import Services
-from bot.telegram.transport import TelegramTransport
+from bot.telegram.transport import Render, Rendered, TelegramTransport
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +51,8 @@ def build_application(settings: Settings, db: Database, content: ContentPack) ->
     return application
 
 
-def _render_for_outbox(username: str):
-    def render(kind: str, params: dict, language: str) -> Reply:
+def _render_for_outbox(username: str) -> Render:
+    def render(kind: str, params: dict, language: str) -> Rendered:
         return notification(kind, params, Style(language=normalise_language(language), bot_username=username))
 
     return render

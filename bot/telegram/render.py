@@ -25,6 +25,7 @@ from bot.onboarding.flow import UNKNOWN_MONTH
 from bot.people.service import Roles
 from bot.telegram import keyboards as kb
 from bot.telegram.menu import LABELS, items_for
+from bot.telegram.transport import Rendered
 
 
 @dataclass(frozen=True)
@@ -262,13 +263,10 @@ def family_overview(children: list[ChildOfCaregiver], style: Style) -> Reply:
     for entry in children:
         child = entry.child
         linked = {link.relation for link in entry.parents}
-        status = ", ".join(
-            (_("{parent} ✅ joined") if relation in linked else _("{parent} not yet joined")).format(
-                parent=_(PARENT_NAMES[relation])
-            )
-            for relation in ParentRelation
-        )
-        lines.append(f"• <b>{escape(child.nickname)}</b> ({child.birth_year}) — {status}")
+        lines.append(f"• <b>{escape(child.nickname)}</b> " + _("born {year}").format(year=child.birth_year))
+        for relation in ParentRelation:
+            status = _("{parent}: ✅ joined") if relation in linked else _("{parent}: not yet joined")
+            lines.append("   " + status.format(parent=_(PARENT_NAMES[relation])))
         for relation in ParentRelation:
             if relation not in linked:
                 label = _("Invite {nickname}'s {parent}").format(
@@ -362,11 +360,11 @@ def help_text(roles: Roles, style: Style) -> Reply:
     return Reply("\n".join(lines), main_menu(roles, style) if roles.any else None)
 
 
-def notification(kind: str, params: dict, style: Style) -> Reply:
-    """Outbox messages, rendered at send time in the recipient's current language."""
+def notification(kind: str, params: dict, style: Style) -> Rendered:
+    """Outbox messages, rendered at send time in the recipient's current language; KeyError for unknown kinds."""
     _ = gettext_for(style.language)
     if kind == "parent_joined":
-        return Reply(
+        return Rendered(
             _("💌 {nickname}'s {parent} has joined Shouhu.").format(
                 nickname=f"<b>{escape(params['nickname'])}</b>",
                 parent=_(PARENT_NAMES[ParentRelation(params["relation"])]),

@@ -276,9 +276,7 @@ class SimUser:
         if text.startswith("/"):
             command = re.match(r"/\S*", text)
             assert command is not None
-            body["entities"] = [
-                {"type": "bot_command", "offset": 0, "length": validation.utf16_len(command[0])}
-            ]
+            body["entities"] = [{"type": "bot_command", "offset": 0, "length": validation.utf16_len(command[0])}]
         return self._send(body)
 
     def send_voice(self, duration: int = 5, size: int = 8_000) -> int:
@@ -351,14 +349,10 @@ class SimUser:
     def _find_sent(self, message: SentMessage | int) -> SentMessage:
         message_id = message if isinstance(message, int) else message.message_id
         if not isinstance(message, int) and message.chat_id != self.chat_id:
-            raise AssertionError(
-                f"{self}: message #{message_id} was sent to chat {message.chat_id}, not to me"
-            )
+            raise AssertionError(f"{self}: message #{message_id} was sent to chat {message.chat_id}, not to me")
         sent = self._sent.get(message_id)
         if sent is None or sent.deleted:
-            raise AssertionError(
-                f"{self}: the bot has no message #{message_id} in this chat (deleted or never sent)"
-            )
+            raise AssertionError(f"{self}: the bot has no message #{message_id} in this chat (deleted or never sent)")
         return sent
 
     # --- What the user sees ---------------------------------------------------------------------------
@@ -378,9 +372,7 @@ class SimUser:
             return None
 
         wanted = "a message" if predicate is None else "a message matching the predicate"
-        return await self.emulator._wait_until(
-            find, timeout, lambda: self._dump(f"waited {timeout}s for {wanted}")
-        )
+        return await self.emulator._wait_until(find, timeout, lambda: self._dump(f"waited {timeout}s for {wanted}"))
 
     async def wait_for_edit(self, message_id: int, timeout: float = 5.0) -> SentMessage:  # noqa: ASYNC109
         """The message, once it has been edited again since the last wait_for_edit for it."""
@@ -675,9 +667,7 @@ class BotApiEmulator:
         self.calls.append(call)
         try:
             if not request.path.startswith("/bot"):
-                raise ApiError(
-                    404, "Not Found", cause="routing"
-                )  # e.g. /file/bot...: the emulator serves no files
+                raise ApiError(404, "Not Found", cause="routing")  # e.g. /file/bot...: the emulator serves no files
             if token != self.token:
                 raise ApiError(401, "Unauthorized", cause="routing")
             call.params = await _read_params(request)
@@ -769,9 +759,7 @@ class BotApiEmulator:
         base: dict[str, Any] = {"file_id": file_id, "file_unique_id": unique_id, "file_size": size}
         duration = _int(params.get("duration"), default=1)
         if kind == "photo":
-            return [
-                {**base, "width": _int(params.get("width"), 1280), "height": _int(params.get("height"), 960)}
-            ]
+            return [{**base, "width": _int(params.get("width"), 1280), "height": _int(params.get("height"), 960)}]
         if kind == "voice":
             return {**base, "duration": duration, "mime_type": "audio/ogg"}
         if kind == "audio":
@@ -786,9 +774,7 @@ class BotApiEmulator:
     def _reply_to(self, user: SimUser, params: dict[str, Any]) -> dict[str, Any] | None:
         reply = params.get("reply_parameters")
         if not isinstance(reply, dict):
-            reply = (
-                {"message_id": params["reply_to_message_id"]} if params.get("reply_to_message_id") else None
-            )
+            reply = {"message_id": params["reply_to_message_id"]} if params.get("reply_to_message_id") else None
         if reply is None:
             return None
         original = user._store.get(_int(reply.get("message_id")))
@@ -978,9 +964,7 @@ class BotApiEmulator:
                     continue
                 entry = self._queue[0]
                 try:
-                    async with session.post(
-                        hook.url, data=json.dumps(entry.update), headers=headers
-                    ) as response:
+                    async with session.post(hook.url, data=json.dumps(entry.update), headers=headers) as response:
                         status = response.status
                         error = f"Wrong response from the webhook: {response.status} {response.reason}"
                 except (aiohttp.ClientError, TimeoutError) as exc:
@@ -1071,9 +1055,7 @@ class BotApiEmulator:
 
         return send
 
-    def _content_of(
-        self, params: dict[str, Any], action: str
-    ) -> tuple[SimUser, dict[str, Any], tuple[int, int]]:
+    def _content_of(self, params: dict[str, Any], action: str) -> tuple[SimUser, dict[str, Any], tuple[int, int]]:
         target = self._chat(params.get("chat_id"))
         source_chat = self._chat(params.get("from_chat_id"))
         message_id = _int(params.get("message_id"))
@@ -1139,9 +1121,7 @@ class BotApiEmulator:
         if _inline(markup):
             sent.raw["reply_markup"] = markup
         sent.raw["edit_date"] = _now()
-        sent.edits.append(
-            {"method": method, "text": sent.text, "reply_markup": markup, "at": time.monotonic()}
-        )
+        sent.edits.append({"method": method, "text": sent.text, "reply_markup": markup, "at": time.monotonic()})
         self._notify()
         return sent.raw
 

@@ -186,9 +186,7 @@ async def test_unknown_and_blocked_chats(bot: Bot, emulator: BotApiEmulator, gra
 
 # PTB itself warns, building RetryAfter, that retry_after will become a timedelta.
 @pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
-async def test_injected_faults_raise_what_ptb_raises(
-    bot: Bot, emulator: BotApiEmulator, grandma: SimUser
-) -> None:
+async def test_injected_faults_raise_what_ptb_raises(bot: Bot, emulator: BotApiEmulator, grandma: SimUser) -> None:
     emulator.fail_next("sendMessage", status=429, retry_after=3)
     with pytest.raises(RetryAfter) as flood:
         await bot.send_message(grandma.chat_id, "one")
@@ -224,9 +222,7 @@ async def test_a_delayed_call_is_slow(bot: Bot, emulator: BotApiEmulator, grandm
 async def test_edits_and_deletion(bot: Bot, grandma: SimUser) -> None:
     sent = await bot.send_message(grandma.chat_id, "Choose", reply_markup=keyboard([("A", "a")]))
     with pytest.raises(BadRequest, match="Message is not modified"):
-        await bot.edit_message_text(
-            "Choose", grandma.chat_id, sent.message_id, reply_markup=keyboard([("A", "a")])
-        )
+        await bot.edit_message_text("Choose", grandma.chat_id, sent.message_id, reply_markup=keyboard([("A", "a")]))
     with pytest.raises(BadRequest, match="Message to edit not found"):
         await bot.edit_message_text("x", grandma.chat_id, 999)
 
@@ -239,9 +235,7 @@ async def test_edits_and_deletion(bot: Bot, grandma: SimUser) -> None:
 
     markup = keyboard([("B", "b")])
     result = await bot.edit_message_reply_markup(grandma.chat_id, sent.message_id, reply_markup=markup)
-    assert result.reply_markup == markup and (await grandma.wait_for_edit(sent.message_id)).button_data() == [
-        "b"
-    ]
+    assert result.reply_markup == markup and (await grandma.wait_for_edit(sent.message_id)).button_data() == ["b"]
 
     assert await bot.delete_message(grandma.chat_id, sent.message_id)
     assert grandma.messages[0].deleted
@@ -249,9 +243,7 @@ async def test_edits_and_deletion(bot: Bot, grandma: SimUser) -> None:
         await bot.delete_message(grandma.chat_id, sent.message_id)
 
 
-async def test_commands_are_stored_per_scope_and_language(
-    bot: Bot, emulator: BotApiEmulator, grandma: SimUser
-) -> None:
+async def test_commands_are_stored_per_scope_and_language(bot: Bot, emulator: BotApiEmulator, grandma: SimUser) -> None:
     await bot.set_my_commands([BotCommand("start", "开始"), BotCommand("help", "帮助")], language_code="zh")
     scope = BotCommandScopeChat(grandma.chat_id)
     await bot.set_my_commands([BotCommand("menu", "Menu")], scope=scope, language_code="en")
@@ -282,9 +274,7 @@ async def test_media_uploads_copies_and_files(bot: Bot, emulator: BotApiEmulator
 
     grandma.send_voice(duration=7)
     [update] = await bot.get_updates()
-    copy = await bot.copy_message(
-        mum.chat_id, grandma.chat_id, update.message.message_id, caption="from grandma"
-    )
+    copy = await bot.copy_message(mum.chat_id, grandma.chat_id, update.message.message_id, caption="from grandma")
     received = await mum.wait_for_message()
     assert (received.message_id, received.kind, received.text) == (copy.message_id, "voice", "from grandma")
     assert received.copied_from == (grandma.chat_id, update.message.message_id)
@@ -309,9 +299,7 @@ async def test_long_polling_delivers_and_confirms_by_offset(bot: Bot, grandma: S
     assert update.message.parse_entities() == {update.message.entities[0]: "/start"}
     assert [u.update_id for u in await bot.get_updates()] == [first], "unconfirmed updates come again"
 
-    question = await bot.send_message(
-        grandma.chat_id, "Agree?", reply_markup=keyboard([("Yes", "consent:yes")])
-    )
+    question = await bot.send_message(grandma.chat_id, "Agree?", reply_markup=keyboard([("Yes", "consent:yes")]))
     polling = asyncio.create_task(bot.get_updates(offset=first + 1, timeout=3))
     await asyncio.sleep(0.2)
     assert not polling.done(), "the long poll waits for an update"
@@ -324,9 +312,7 @@ async def test_long_polling_delivers_and_confirms_by_offset(bot: Bot, grandma: S
     assert await bot.get_updates(offset=pressed + 1) == ()
 
     assert await bot.answer_callback_query(click.callback_query.id, text="好的")
-    assert [(a["text"], a["data"]) for a in await grandma.wait_for_callback_answers(1)] == [
-        ("好的", "consent:yes")
-    ]
+    assert [(a["text"], a["data"]) for a in await grandma.wait_for_callback_answers(1)] == [("好的", "consent:yes")]
     with pytest.raises(BadRequest, match="Query is too old"):
         await bot.answer_callback_query(click.callback_query.id)
     with pytest.raises(AssertionError, match="shows no button with callback_data 'consent:no'"):
@@ -372,9 +358,7 @@ async def test_a_second_poller_ends_the_first(bot: Bot, emulator: BotApiEmulator
 
 async def test_a_ptb_application_answers_a_user(emulator: BotApiEmulator, grandma: SimUser) -> None:
     async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await update.message.reply_text(
-            f"echo {' '.join(context.args)}", reply_markup=keyboard([("再来", "again")])
-        )
+        await update.message.reply_text(f"echo {' '.join(context.args)}", reply_markup=keyboard([("再来", "again")]))
 
     async def again(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.callback_query.answer("收到")
@@ -396,9 +380,7 @@ async def test_a_ptb_application_answers_a_user(emulator: BotApiEmulator, grandm
     assert emulator.rejections == []
 
 
-async def test_webhook_delivery_with_secret_and_retries(
-    bot: Bot, emulator: BotApiEmulator, grandma: SimUser
-) -> None:
+async def test_webhook_delivery_with_secret_and_retries(bot: Bot, emulator: BotApiEmulator, grandma: SimUser) -> None:
     received: list[tuple[str | None, dict]] = []
     statuses = iter([500])
 

@@ -191,13 +191,9 @@ class _HtmlParser:
                 value = self.attribute_value(begin)
             attrs[attr] = value
         if name == "span" and attrs.get("class") != "tg-spoiler":
-            raise self.fail(
-                f'Tag "span" must have class "tg-spoiler" at byte offset {self.byte_offset(begin)}'
-            )
+            raise self.fail(f'Tag "span" must have class "tg-spoiler" at byte offset {self.byte_offset(begin)}')
         if name == "tg-emoji" and not attrs.get("emoji-id", "").isdigit():
-            raise self.fail(
-                f'Tag "tg-emoji" must have attribute "emoji-id" at byte offset {self.byte_offset(begin)}'
-            )
+            raise self.fail(f'Tag "tg-emoji" must have attribute "emoji-id" at byte offset {self.byte_offset(begin)}')
         self.stack.append(_OpenTag(name, attrs, self.length))
 
     def attribute_value(self, tag_begin: int) -> str:
@@ -306,9 +302,7 @@ def formatted_text(
     elif parse_mode.lower() == "html":
         plain, found = parse_html(text)
     elif parse_mode.lower() in ("markdown", "markdownv2"):
-        raise bad_request(
-            f"can't parse entities: the emulator only implements parse mode HTML, not {parse_mode}"
-        )
+        raise bad_request(f"can't parse entities: the emulator only implements parse mode HTML, not {parse_mode}")
     else:
         raise bad_request("unsupported parse_mode")
     plain, found = _strip(plain, found)
@@ -380,13 +374,7 @@ def _reply_keyboard(keyboard: Any) -> None:
         raise bad_request("REPLY_MARKUP_INVALID")
     for row in rows:
         for button in row:
-            text = (
-                button
-                if isinstance(button, str)
-                else button.get("text")
-                if isinstance(button, dict)
-                else None
-            )
+            text = button if isinstance(button, str) else button.get("text") if isinstance(button, dict) else None
             if not isinstance(text, str) or not text.strip():
                 raise bad_request("BUTTON_TEXT_INVALID")
 

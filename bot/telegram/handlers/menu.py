@@ -20,6 +20,8 @@ from bot.telegram.keyboards import parse_callback
 from bot.telegram.menu import MenuItem, match
 from bot.telegram.services import services
 
+PARENT_RELATIONS = {relation.value for relation in ParentRelation}
+
 
 async def on_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
@@ -101,7 +103,7 @@ async def on_family_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         if parts[1:2] == ["add"] and len(parts) == 2:
             screens = await svc.onboarding.add_another_child(session, person)
             replies = None
-        elif parts[1:2] == ["inv"] and len(parts) == 4 and parts[2].isdigit() and parts[3] in ParentRelation:
+        elif parts[1:2] == ["inv"] and len(parts) == 4 and parts[2].isdigit() and parts[3] in PARENT_RELATIONS:
             result = await invite_parent(
                 session, caregiver_id=person.id, child_id=int(parts[2]), relation=ParentRelation(parts[3]), now=utcnow()
             )

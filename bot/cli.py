@@ -1,0 +1,273 @@
+"""The admin command line (`python -m bot …`, also installed as `shouhu`): migrations, schools, invites, `run`.
+
+Every command that prints data takes `--json` and then prints one JSON document on stdout. Refused input exits 1
+with one line on stderr and changes nothing; a broken setting or content pack exits 2.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import unicodedata
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Bot
+from telegram.error import InvalidToken, NetworkError, TelegramError
+
+import bot.models  # noqa: F401  (every model, so that foreign keys between modules resolve)
+from bot.config import Settings, get_settings
+from bot.content import ContentError, ContentPack, load_content_pack
+from bot.db import Database
+from bot.db.migrations import upgrade
+from bot.errors import InvalidInput
+from bot.invites import service as invites
+from bot.invites.codes import deep_link
+from bot.invites.models import InviteKind
+from bot.schools import service as schools
+
+T = TypeVar("T")
+
+app = typer.Typer(help="Shouhu (守护) administration.", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+school_app = typer.Typer(help="Schools and their caregiver join codes.", no_args_is_help=True)
+invite_app = typer.Typer(help="One-time invites for counsellors and supervisors.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(school_app, name="school")
+app.add_typer(invite_app, name="invite")
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")]
+SchoolOption = Annotated[int, typer.Option("--school", help="The school's id (see `school list`).")]
+
+NO_TOKEN = """\
+Shouhu needs a Telegram bot token to run, and TELEGRAM_BOT_TOKEN is not set.
+To get one: open Telegram, talk to @BotFather, send /newbot and follow its questions; it answers with a token
+like 123456789:AA... Copy it into the file .env as TELEGRAM_BOT_TOKEN=<token>, then run `make run` again."""
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, error['loc']))}: {error['msg'].removeprefix('Value error, ')}"
+            for error in exc.errors()
+        )
+        _fail(f"Settings error (environment or .env): {problems}", 2)
+
+
+def _content(settings: Settings) -> ContentPack:
+    try:
+        return load_content_pack(settings.content_dir)
+    except ContentError as exc:
+        _fail(f"Content pack error: {exc}", 2)
+
+
+def _database_failed(settings: Settings, exc: Exception) -> NoReturn:
+    where = make_url(settings.database_url).render_as_string(hide_password=True)
+    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    _fail(f"Database error at {where}: {reason} (is it running, and has `python -m bot db upgrade` run?)", 2)
+
+
+def _in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one transaction on DATABASE_URL; refused input rolls back and exits 1."""
+
+    async def main() -> T:
+        db = Database(settings.database_url)
+        try:
+            async with db.session() as session:
+                return await work(session)
+        finally:
+            await db.dispose()
+
+    try:
+        return asyncio.run(main())
+    except InvalidInput as exc:
+        _fail(f"Refused: {exc}")
+    except (SQLAlchemyError, OSError) as exc:
+        _database_failed(settings, exc)
+
+
+async def fetch_bot_username(settings: Settings) -> str | None:
+    """TELEGRAM_BOT_USERNAME, else what Telegram says about the token, else None."""
+    if settings.telegram_bot_username:
+        return settings.telegram_bot_username.removeprefix("@")
+    if not settings.telegram_bot_token:
+        return None
+    try:
+        async with Bot(settings.telegram_bot_token, base_url=settings.telegram_api_base_url) as bot:
+            return (await bot.get_me()).username
+    except TelegramError:
+        return None
+
+
+def bot_username(settings: Settings) -> str | None:
+    return asyncio.run(fetch_bot_username(settings))
+
+
+def _print_code(settings: Settings, data: dict[str, Any], as_json: bool, lines: list[str], code: str) -> None:
+    """Print a code with its deep link; without a bot username the code alone still works when typed."""
+    username = bot_username(settings)
+    data.update(code=code, link=deep_link(username, code) if username else None)
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        lines.append(f"Code: {code}")
+        if username:
+            lines.append(f"Link: {data['link']}")
+        typer.echo("\n".join(lines))
+    if not username:
+        typer.echo(
+            "No link: set TELEGRAM_BOT_USERNAME (or a valid TELEGRAM_BOT_TOKEN) to build it. "
+            "The code works on its own when typed into the bot.",
+            err=True,
+        )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the database migrations to DATABASE_URL."""
+    settings = _settings()
+    try:
+        upgrade(settings.database_url)
+    except (SQLAlchemyError, OSError) as exc:
+        _database_failed(settings, exc)
+    typer.echo(f"Database is up to date: {make_url(settings.database_url).render_as_string(hide_password=True)}")
+
+
+@school_app.command("add")
+def school_add(
+    name: Annotated[str, typer.Option("--name", help="The school's name.")],
+    region: Annotated[str, typer.Option("--region", help="Its region, e.g. the county; supervisors work by region.")],
+    timezone: Annotated[
+        str | None, typer.Option("--timezone", help="IANA time zone (default: SHOUHU_TIMEZONE).")
+    ] = None,
+    hotlines: Annotated[str, typer.Option("--hotlines", help="A region key of content/hotlines.yaml.")] = "cn",
+    as_json: JsonOption = False,
+) -> None:
+    """Add a school and print its caregiver join code and link."""
+    settings = _settings()
+    content = _content(settings)
+
+    school, code = _in_session(
+        settings,
+        lambda session: schools.add_school(
+            session,
+            name=name,
+            region=region,
+            timezone=timezone or settings.timezone,
+            hotline_region=hotlines,
+            content=content,
+        ),
+    )
+    data = {"id": school.id, "name": school.name, "region": school.region, "timezone": school.timezone}
+    data["hotline_region"] = school.hotline_region
+    lines = [
+        f"Added school {school.id}: {school.name} ({school.region}, {school.timezone}, hotlines {hotlines}).",
+        "Caregivers join with this code or link; it stays valid until `school join-code` replaces it.",
+    ]
+    _print_code(settings, data, as_json, lines, code)
+
+
+@school_app.command("list")
+def school_list(as_json: JsonOption = False) -> None:
+    """List the schools with their counsellors and children."""
+    settings = _settings()
+    summaries = _in_session(settings, schools.list_schools)
+    if as_json:
+        typer.echo(json.dumps([asdict(s) for s in summaries], ensure_ascii=False, indent=2))
+        return
+    if not summaries:
+        typer.echo("No schools yet. Add one with `python -m bot school add --name N --region R`.")
+        return
+    header = ("id", "name", "region", "time zone", "hotlines", "counsellors", "children")
+    rows = [header, *(tuple(str(v) for v in asdict(s).values()) for s in summaries)]
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(header))]
+    for row in rows:
+        typer.echo(
+            "  ".join(cell + " " * (width - _width(cell)) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+
+
+def _width(text: str) -> int:
+    # Chinese characters take two columns in a terminal.
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+@school_app.command("join-code")
+def school_join_code(school_id: SchoolOption, as_json: JsonOption = False) -> None:
+    """Replace a school's caregiver join code (the old one stops working)."""
+    settings = _settings()
+    code = _in_session(settings, lambda session: schools.new_join_code(session, school_id))
+    lines = [f"New caregiver join code for school {school_id}; the old code no longer works."]
+    _print_code(settings, {"school_id": school_id}, as_json, lines, code)
+
+
+@invite_app.command("counsellor")
+def invite_counsellor(school_id: SchoolOption, as_json: JsonOption = False) -> None:
+    """Print a one-time invite that makes its opener a counsellor of the school."""
+    settings = _settings()
+
+    async def work(session: AsyncSession) -> invites.IssuedInvite:
+        school = await schools.get_school(session, school_id)
+        return await invites.issue(session, InviteKind.COUNSELLOR, school_id=school.id)
+
+    _print_invite(settings, _in_session(settings, work), {"school_id": school_id}, as_json)
+
+
+@invite_app.command("supervisor")
+def invite_supervisor(
+    region: Annotated[str, typer.Option("--region", help="A region that has at least one school.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Print a one-time invite that makes its opener a supervisor of the region."""
+    settings = _settings()
+    region = " ".join(region.split())
+
+    async def work(session: AsyncSession) -> invites.IssuedInvite:
+        if not await schools.region_exists(session, region):
+            raise InvalidInput("unknown_region", f"no school in region {region!r}; add one with `school add` first")
+        return await invites.issue(session, InviteKind.SUPERVISOR, region=region)
+
+    _print_invite(settings, _in_session(settings, work), {"region": region}, as_json)
+
+
+def _print_invite(settings: Settings, issued: invites.IssuedInvite, scope: dict[str, Any], as_json: bool) -> None:
+    kind, expires = issued.invite.kind.value, issued.invite.expires_at
+    local_expiry = expires.astimezone(settings.tzinfo).strftime("%Y-%m-%d %H:%M %Z")
+    where = ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in scope.items())
+    data = {"kind": kind, **scope, "expires_at": expires.isoformat()}
+    _print_code(settings, data, as_json, [f"One-time {kind} invite for {where}; expires {local_expiry}."], issued.code)
+
+
+@app.command("run")
+def run(
+    webhook: Annotated[bool, typer.Option("--webhook", help="Serve webhooks instead of polling.")] = False,
+) -> None:
+    """Start the bot: poll Telegram for updates, or serve webhooks with --webhook."""
+    settings = _settings()
+    if not settings.telegram_bot_token:
+        _fail(NO_TOKEN, 2)
+    _content(settings)
+    from bot.telegram.runner import WebhookNotConfigured
+    from bot.telegram.runner import run as run_bot
+
+    try:
+        run_bot(settings, webhook=webhook)
+    except WebhookNotConfigured as exc:
+        _fail(f"{exc}; see the README's section on webhooks.", 2)
+    except InvalidToken:
+        _fail("Telegram refused TELEGRAM_BOT_TOKEN; copy it again from @BotFather (/mybots → API Token).", 2)
+    except NetworkError as exc:
+        _fail(f"Cannot reach the Bot API at {settings.telegram_api_base_url}: {exc}", 2)

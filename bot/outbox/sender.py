@@ -1,0 +1,318 @@
+"""The sender: claims due outbox rows one at a time, delivers them through a transport, records each outcome.
+
+The database is the queue. A row is claimed (PENDING → SENDING, with a lease) just before it is sent, so a crash
+leaves at most the row in flight unsure; the next run finds its lease expired and resends or fails it as the row
+asks. Claiming one row at a time also means the most urgent due row is always the next to go.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import Row, Select, and_, exists, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bot.db import Database, utcnow
+from bot.i18n import DEFAULT_LANGUAGE
+from bot.outbox.delivery import (
+    Delivery,
+    OutgoingMessage,
+    Rejected,
+    RetryAfter,
+    Sent,
+    Transient,
+    Transport,
+    Unreachable,
+)
+from bot.outbox.models import OutboxMessage, OutboxStatus
+from bot.people.models import Person
+
+log = logging.getLogger(__name__)
+
+CRASH_ERROR = "outcome unknown after a crash"
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_CAP_SECONDS = 15 * 60.0
+ERROR_LENGTH = 200
+
+Clock = Callable[[], datetime]
+Outcome = Literal["sent", "retried", "failed", "unreachable"]
+
+
+def backoff(attempts: int, rand: Callable[[], float] = random.random) -> timedelta:
+    """How long to wait after the `attempts`-th failed try: doubling, capped, and jittered so that rows
+    failed together by one outage do not all come back in the same second."""
+    ceiling = min(BACKOFF_BASE_SECONDS * 2**attempts, BACKOFF_CAP_SECONDS)
+    return timedelta(seconds=ceiling * (0.5 + rand() / 2))
+
+
+class Pacer:
+    """Spaces sends evenly, so that no more than `rate` go out in any second."""
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.interval = 1.0 / rate
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._next_slot = float("-inf")
+
+    async def wait(self) -> None:
+        now = self._monotonic()
+        if self._next_slot > now:
+            await self._sleep(self._next_slot - now)
+            now = self._next_slot
+        self._next_slot = now + self.interval
+
+
+@dataclass(frozen=True)
+class _Claim:
+    message: OutgoingMessage
+    attempt: int  # counting this one
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    unreachable: int = 0
+
+    def count(self, outcome: Outcome) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+class Sender:
+    def __init__(
+        self,
+        db: Database,
+        transport: Transport,
+        *,
+        worker_id: str,
+        overall_rate: float = 25.0,
+        per_chat_interval: float = 1.0,
+        lease_seconds: float = 60.0,
+        max_attempts: int = 12,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.db = db
+        self.transport = transport
+        self.worker_id = worker_id
+        self.per_chat_interval = timedelta(seconds=per_chat_interval)
+        self.lease = timedelta(seconds=lease_seconds)
+        self.max_attempts = max_attempts
+        self.clock = clock
+        self.pacer = Pacer(overall_rate)
+        # Set by whatever drives the runs (the scheduler); called when a run should start now.
+        self.on_wake: Callable[[], None] | None = None
+        self.paused_until: datetime | None = None
+        self._running = False
+        self._woken = False
+
+    def wake(self) -> None:
+        """Ask for a run now, e.g. after enqueuing something urgent; a run in progress picks it up instead."""
+        if self._running:
+            self._woken = True
+        elif self.on_wake is not None:
+            self.on_wake()
+
+    async def run_once(self, now: datetime | None = None) -> SendReport:
+        """Send everything due, most urgent first, until nothing is due or Telegram asks us to pause.
+
+        `now` runs the sender as if the clock read `now`; the clock still measures time passing during the run.
+        """
+        clock = self._clock_from(now)
+        report = SendReport()
+        self._running = True
+        try:
+            await self._recover_stale_claims(clock())
+            while not self._paused(clock()):
+                await self.pacer.wait()
+                claim = await self._claim(clock())
+                if claim is None:
+                    if not self._woken:
+                        break
+                    self._woken = False
+                    continue
+                delivery = await self.transport.deliver(claim.message)
+                await self._record(claim, delivery, clock(), report)
+        finally:
+            self._running = False
+            self._woken = False
+        return report
+
+    def _clock_from(self, now: datetime | None) -> Clock:
+        if now is None:
+            return self.clock
+        offset = now - self.clock()
+        return lambda: self.clock() + offset
+
+    def _paused(self, now: datetime) -> bool:
+        return self.paused_until is not None and now < self.paused_until
+
+    # -- claiming -----------------------------------------------------------------------------------------------
+
+    async def _recover_stale_claims(self, now: datetime) -> None:
+        """Rows left SENDING by a worker that died mid-send: we cannot know whether Telegram got them."""
+        stale = and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_until < now)
+        may_resend = and_(OutboxMessage.resend_if_unsure, OutboxMessage.attempts < self.max_attempts)
+        async with self.db.session() as session:
+            resent = await session.execute(
+                update(OutboxMessage)
+                .where(stale, may_resend)
+                .values(status=OutboxStatus.PENDING, claimed_by=None, claimed_until=None)
+            )
+            failed = await session.execute(
+                update(OutboxMessage)
+                .where(stale, ~may_resend)
+                .values(status=OutboxStatus.FAILED, claimed_until=None, last_error=CRASH_ERROR)
+            )
+        if resent.rowcount or failed.rowcount:
+            log.warning("recovered stale claims: %d to resend, %d failed", resent.rowcount, failed.rowcount)
+
+    async def _claim(self, now: datetime) -> _Claim | None:
+        """The most urgent due row, now SENDING and ours; None when nothing is due."""
+        while True:
+            async with self.db.session() as session:
+                candidate = (await session.execute(self._next_due(now))).first()
+                if candidate is None:
+                    return None
+                if await self._mark_sending(session, candidate, now):
+                    return _Claim(_outgoing(candidate), candidate.attempts + 1)
+            # Another worker claimed this row between our read and our write: normal on SQLite, try the next.
+
+    def _next_due(self, now: datetime) -> Select:
+        other = aliased(OutboxMessage)
+        # Spacing per chat (a person has one private chat) lives in the database, so it holds across workers.
+        chat_busy = exists().where(
+            other.person_id == OutboxMessage.person_id,
+            or_(other.status == OutboxStatus.SENDING, other.sent_at > now - self.per_chat_interval),
+        )
+        query = (
+            select(
+                OutboxMessage.id,
+                OutboxMessage.person_id,
+                OutboxMessage.kind,
+                OutboxMessage.params,
+                OutboxMessage.attempts,
+                Person.chat_id,
+                Person.language,
+            )
+            .join(Person, Person.id == OutboxMessage.person_id)
+            .where(
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.not_before <= now,
+                Person.unreachable_since.is_(None),
+                ~chat_busy,
+            )
+            .order_by(OutboxMessage.priority, OutboxMessage.not_before, OutboxMessage.id)
+            .limit(1)
+        )
+        if self.db.is_sqlite:
+            return query
+        return query.with_for_update(skip_locked=True, of=OutboxMessage)
+
+    async def _mark_sending(self, session: AsyncSession, candidate: Row, now: datetime) -> bool:
+        # Compare-and-set: on PostgreSQL the row is already locked, on SQLite this is where a lost race shows.
+        claimed = await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == candidate.id,
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.attempts == candidate.attempts,
+            )
+            .values(
+                status=OutboxStatus.SENDING,
+                claimed_by=self.worker_id,
+                claimed_until=now + self.lease,
+                attempts=OutboxMessage.attempts + 1,
+            )
+        )
+        return claimed.rowcount == 1
+
+    # -- recording outcomes -------------------------------------------------------------------------------------
+
+    async def _record(self, claim: _Claim, delivery: Delivery, now: datetime, report: SendReport) -> None:
+        message = claim.message
+        log.info("outbox %d (%s): %s", message.outbox_id, message.kind, type(delivery).__name__)
+        if isinstance(delivery, RetryAfter):
+            # Telegram's flood limit applies to the whole bot: no sending at all until it lifts.
+            self.paused_until = now + timedelta(seconds=delivery.seconds)
+        outcome, values = self._row_update(claim, delivery, now)
+        async with self.db.session() as session:
+            await self._settle(session, message, **values)
+            if isinstance(delivery, Unreachable):
+                await self._mark_unreachable(session, message.person_id, delivery.reason, now)
+        report.count(outcome)
+
+    def _row_update(self, claim: _Claim, delivery: Delivery, now: datetime) -> tuple[Outcome, dict[str, Any]]:
+        """How a delivery outcome counts in the report, and what it changes on the row."""
+        match delivery:
+            case Sent(message_id=message_id):
+                return "sent", {"status": OutboxStatus.SENT, "sent_at": now, "telegram_message_id": message_id}
+            case RetryAfter(seconds=seconds):
+                # The bot was rate-limited, not the message: this try does not count against it.
+                retry = {"not_before": now + timedelta(seconds=seconds), "attempts": OutboxMessage.attempts - 1}
+                return "retried", {"status": OutboxStatus.PENDING, **retry}
+            case Transient(error=error) if claim.attempt < self.max_attempts:
+                retry = {"not_before": now + backoff(claim.attempt), "last_error": _short(error)}
+                return "retried", {"status": OutboxStatus.PENDING, **retry}
+            case Transient(error=error):
+                return "failed", {"status": OutboxStatus.FAILED, "last_error": _short(error)}
+            case Unreachable(reason=reason):
+                return "unreachable", {"status": OutboxStatus.FAILED, "last_error": _short(reason)}
+            case Rejected(reason=reason):
+                return "failed", {"status": OutboxStatus.FAILED, "last_error": _short(reason)}
+
+    async def _settle(self, session: AsyncSession, message: OutgoingMessage, **values: object) -> None:
+        """Update our claimed row; a row whose lease we lost belongs to whoever recovered it."""
+        settled = await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message.outbox_id,
+                OutboxMessage.status == OutboxStatus.SENDING,
+                OutboxMessage.claimed_by == self.worker_id,
+            )
+            .values(claimed_until=None, **values)
+        )
+        if settled.rowcount != 1:
+            log.warning("outbox %d (%s): lease lost before the outcome was recorded", message.outbox_id, message.kind)
+
+    async def _mark_unreachable(self, session: AsyncSession, person_id: int, reason: str, now: datetime) -> None:
+        """Stop sending to a person the channel can never reach, and fail what was waiting for them."""
+        await session.execute(
+            update(Person)
+            .where(Person.id == person_id, Person.unreachable_since.is_(None))
+            .values(unreachable_since=now)
+        )
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.person_id == person_id, OutboxMessage.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.FAILED, last_error=_short(f"recipient unreachable: {reason}"))
+        )
+
+
+def _outgoing(candidate: Row) -> OutgoingMessage:
+    return OutgoingMessage(
+        outbox_id=candidate.id,
+        person_id=candidate.person_id,
+        chat_id=candidate.chat_id,
+        language=candidate.language or DEFAULT_LANGUAGE,
+        kind=candidate.kind,
+        params=candidate.params,
+    )
+
+
+def _short(error: str) -> str:
+    return error[:ERROR_LENGTH]

@@ -1,0 +1,79 @@
+"""Delivers outbox messages through the Telegram Bot API, and classifies every Telegram error for the sender."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot
+from telegram import error as tg
+from telegram.constants import ParseMode
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.outbox.delivery import (
+    Delivery,
+    OutgoingMessage,
+    Rejected,
+    RetryAfter,
+    Sent,
+    Transient,
+    Transport,
+    Unreachable,
+)
+from bot.telegram.keyboards import Button, inline
+
+# Telegram answers some permanent "cannot reach this person" cases with 400 rather than 403.
+UNREACHABLE_MARKERS = ("chat not found", "user is deactivated", "bot was blocked")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str  # HTML parse mode
+    buttons: list[list[Button]] | None = None  # rows of inline (label, callback data) buttons
+
+
+Render = Callable[[str, dict[str, Any], str], Rendered]  # (kind, params, language)
+
+
+class TelegramTransport(Transport):
+    def __init__(self, bot: Bot, render: Render) -> None:
+        self.bot = bot
+        self.render = render
+
+    async def deliver(self, message: OutgoingMessage) -> Delivery:
+        try:
+            rendered = self.render(message.kind, message.params, message.language)
+        except KeyError as exc:
+            return Rejected(f"cannot render {message.kind}: missing {exc}")
+        keyboard = inline(rendered.buttons) if rendered.buttons else None
+        try:
+            sent = await self.bot.send_message(
+                message.chat_id, rendered.text, parse_mode=ParseMode.HTML, reply_markup=keyboard
+            )
+        except tg.TelegramError as exc:
+            return classify(exc)
+        return Sent(sent.message_id)
+
+
+def classify(exc: tg.TelegramError) -> Delivery:
+    """What a Telegram error means for the message; anything unforeseen is retried with backoff."""
+    if isinstance(exc, tg.RetryAfter):
+        return RetryAfter(_seconds(exc))
+    if isinstance(exc, tg.Forbidden):
+        return Unreachable(exc.message)
+    if isinstance(exc, tg.BadRequest):
+        if any(marker in exc.message.lower() for marker in UNREACHABLE_MARKERS):
+            return Unreachable(exc.message)
+        return Rejected(exc.message)
+    return Transient(f"{type(exc).__name__}: {exc.message}")
+
+
+def _seconds(exc: tg.RetryAfter) -> float:
+    # PTB 22 gives an int (deprecated) or a timedelta depending on PTB_TIMEDELTA; both mean seconds.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        retry_after = exc.retry_after
+    return retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(retry_after)
