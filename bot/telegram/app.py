@@ -66,7 +66,12 @@ async def running(application: InboxApplication, *, polling: bool) -> AsyncItera
         svc.bot_username = svc.bot_username or application.bot.username
         await commands.register_defaults(application.bot)
         transport = TelegramTransport(application.bot, _render_for_outbox(svc.bot_username))
-        sender = Sender(svc.db, transport, worker_id=f"{socket.gethostname()}-{os.getpid()}")
+        sender = Sender(
+            svc.db,
+            transport,
+            worker_id=f"{socket.gethostname()}-{os.getpid()}",
+            overall_rate=svc.settings.send_rate_per_second,
+        )
         scheduler = build_scheduler(sender, interval_seconds=svc.settings.sender_interval_seconds)
         svc.wake_sender = sender.wake
         await application.start()

@@ -25,6 +25,8 @@ def run(settings: Settings, *, webhook: bool = False) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL, and those contain the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # APScheduler logs every wake-up of the sender loop; that is noise, not news.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     if webhook and not (settings.webhook_url and settings.webhook_secret_token):
         raise WebhookNotConfigured("webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET_TOKEN")
     asyncio.run(_serve(settings, webhook=webhook))
