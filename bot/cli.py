@@ -22,14 +22,17 @@ from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 import bot.models  # noqa: F401  (every model, so that foreign keys between modules resolve)
+from bot import crypto
 from bot.config import Settings, get_settings
-from bot.content import ContentError, ContentPack, load_content_pack
+from bot.content import ContentError, ContentPack
+from bot.content.bundle import load_content
 from bot.db import Database
 from bot.db.migrations import upgrade
 from bot.errors import InvalidInput
 from bot.invites import service as invites
 from bot.invites.codes import deep_link
 from bot.invites.models import InviteKind
+from bot.models import Base
 from bot.schools import service as schools
 
 T = TypeVar("T")
@@ -68,8 +71,9 @@ def _settings() -> Settings:
 
 
 def _content(settings: Settings) -> ContentPack:
+    """The whole pack is checked, so a broken check-in or lexicon file is caught by any command, not a chat."""
     try:
-        return load_content_pack(settings.content_dir)
+        return load_content(settings.content_dir).pack
     except ContentError as exc:
         _fail(f"Content pack error: {exc}", 2)
 
@@ -82,6 +86,7 @@ def _database_failed(settings: Settings, exc: Exception) -> NoReturn:
 
 def _in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run `work` in one transaction on DATABASE_URL; refused input rolls back and exits 1."""
+    _encryption(settings)
 
     async def main() -> T:
         db = Database(settings.database_url)
@@ -251,6 +256,79 @@ def _print_invite(settings: Settings, issued: invites.IssuedInvite, scope: dict[
     _print_code(settings, data, as_json, [f"One-time {kind} invite for {where}; expires {local_expiry}."], issued.code)
 
 
+# --- keys: encryption at rest (bot/crypto) ---------------------------------------------------------------------
+
+keys_app = typer.Typer(help="Keys for the free text that is encrypted at rest.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+def _encryption(settings: Settings) -> None:
+    try:
+        crypto.configure(settings)
+    except crypto.EncryptionKeyError as exc:
+        _fail(f"Encryption key error: {exc}", 2)
+
+
+@keys_app.command("generate")
+def keys_generate(as_json: JsonOption = False) -> None:
+    """Print a new key; it is stored nowhere, so put it first in SHOUHU_ENCRYPTION_KEYS."""
+    key = crypto.generate_key()
+    typer.echo(json.dumps({"key": key}) if as_json else key)
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Rows per transaction.")] = 500,
+    as_json: JsonOption = False,
+) -> None:
+    """Re-encrypt every encrypted value with the newest key (the first in SHOUHU_ENCRYPTION_KEYS)."""
+    settings = _settings()
+    _encryption(settings)
+
+    async def main() -> list[crypto.ColumnReport]:
+        db = Database(settings.database_url)
+        try:
+            return await crypto.rotate_keys(db.engine, Base.metadata, batch_size=batch_size)
+        finally:
+            await db.dispose()
+
+    try:
+        reports = asyncio.run(main())
+    except crypto.DecryptionError as exc:
+        _fail(f"Rotation stopped at {exc}", 2)
+    except (SQLAlchemyError, OSError) as exc:
+        _database_failed(settings, exc)
+    rotated, current = sum(r.rotated for r in reports), sum(r.current for r in reports)
+    if as_json:
+        columns = [asdict(report) for report in reports]
+        typer.echo(json.dumps({"columns": columns, "rotated": rotated, "current": current}, indent=2))
+        return
+    for r in reports:
+        typer.echo(f"{r.table}.{r.column}: {r.rotated} re-encrypted, {r.current} already had the newest key")
+    typer.echo(f"Done: {rotated} values re-encrypted, {current} already had the newest key.")
+
+
+# --- risk: the free-text scanner (bot/risk) -----------------------------------------------------------------------
+
+risk_app = typer.Typer(help="The free-text risk scanner and its lexicon.", no_args_is_help=True)
+app.add_typer(risk_app, name="risk")
+
+
+@risk_app.command("scan")
+def risk_scan() -> None:
+    """Read UTF-8 lines on stdin; print one JSON object a line: {"level": ..., "signals": [...]}."""
+    from bot.risk import Scanner
+
+    settings = _settings()
+    try:
+        scanner = Scanner.from_file(settings.content_dir / "risk" / "lexicon.yaml")
+    except ContentError as exc:
+        _fail(f"Content pack error: {exc}", 2)
+    for raw in typer.get_binary_stream("stdin"):
+        result = scanner.scan(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
+        typer.echo(json.dumps({"level": result.level.value, "signals": list(result.signals)}, ensure_ascii=False))
+
+
 @app.command("run")
 def run(
     webhook: Annotated[bool, typer.Option("--webhook", help="Serve webhooks instead of polling.")] = False,
@@ -267,6 +345,8 @@ def run(
         run_bot(settings, webhook=webhook)
     except WebhookNotConfigured as exc:
         _fail(f"{exc}; see the README's section on webhooks.", 2)
+    except crypto.EncryptionKeyError as exc:
+        _fail(f"Encryption key error: {exc}", 2)
     except InvalidToken:
         _fail("Telegram refused TELEGRAM_BOT_TOKEN; copy it again from @BotFather (/mybots → API Token).", 2)
     except NetworkError as exc:

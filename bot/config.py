@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -17,7 +17,10 @@ DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'data' / 'shouhu.db
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
+    # hide_input_in_errors: a refused value may be a secret, such as an encryption key.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True, hide_input_in_errors=True
+    )
 
     telegram_bot_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_bot_username: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_USERNAME")
@@ -34,6 +37,11 @@ class Settings(BaseSettings):
     # The sender: Telegram allows about 30 messages/s overall and 1/s per chat.
     send_rate_per_second: float = Field(default=25.0, validation_alias="SHOUHU_SEND_RATE")
     sender_interval_seconds: float = Field(default=1.0, validation_alias="SHOUHU_SENDER_INTERVAL")
+    # How often to look for check-ins that fall due, need a reminder or are missed.
+    due_interval_seconds: float = Field(default=30.0, validation_alias="SHOUHU_DUE_INTERVAL")
+
+    # Fernet keys for free text at rest, newest first; unset means a development key under data/ (bot/crypto).
+    encryption_keys: SecretStr | None = Field(default=None, validation_alias="SHOUHU_ENCRYPTION_KEYS")
 
     @field_validator("timezone")
     @classmethod
@@ -42,6 +50,15 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        from bot.crypto.keys import parse_keys  # imported here because bot.crypto imports this module
+
+        if value is not None:
+            parse_keys(value.get_secret_value())
         return value
 
     @property

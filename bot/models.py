@@ -1,6 +1,8 @@
 """Imports every model so that `Base.metadata` knows the whole schema (Alembic and tests use this)."""
 
 from bot.audit.models import AuditEvent
+from bot.cases.models import Case, Flag
+from bot.checkins.models import Checkin, CheckinSchedule
 from bot.consent.models import ConsentRecord
 from bot.conversations.models import Conversation
 from bot.db.base import Base
@@ -15,10 +17,14 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CaregiverLink",
+    "Case",
+    "Checkin",
+    "CheckinSchedule",
     "Child",
     "ConsentRecord",
     "Conversation",
     "FailedCodeAttempt",
+    "Flag",
     "Household",
     "InboundUpdate",
     "Invite",

@@ -15,6 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.outbox.sender import Sender
 
 SEND_OUTBOX = "send-outbox"
+CHECKINS_DUE = "checkins-due"
 
 Tick = Callable[[], Awaitable[Any]]
 

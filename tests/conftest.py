@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
+from bot import crypto
 from bot.db import Database
 from bot.db.migrations import upgrade
 from bot.models import Base
@@ -33,6 +34,16 @@ async def _reset_postgres_schema(url: str) -> None:
         await connection.execute(text("DROP SCHEMA public CASCADE"))
         await connection.execute(text("CREATE SCHEMA public"))
     await db.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def encryption_key() -> Iterator[str]:
+    """One throwaway key for the run: in this process, and in the environment for the CLI and bot processes."""
+    key = crypto.generate_key()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SHOUHU_ENCRYPTION_KEYS", key)
+        crypto.use_keys([key])
+        yield key
 
 
 @pytest.fixture(scope="session")

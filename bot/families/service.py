@@ -137,3 +137,16 @@ async def link_parent(
     await session.flush()
     audit.record(session, "parent.linked", "child", child_id, actor_person_id=person_id, relation=relation.value)
     return link
+
+
+async def children_in_care_of(session: AsyncSession, person_id: int) -> list[Child]:
+    """Every child this person cares for or is a parent of: whom their worries can be about."""
+    statement = (
+        select(Child)
+        .outerjoin(CaregiverLink, (CaregiverLink.child_id == Child.id) & (CaregiverLink.person_id == person_id))
+        .outerjoin(ParentLink, (ParentLink.child_id == Child.id) & (ParentLink.person_id == person_id))
+        .where((CaregiverLink.id.is_not(None)) | (ParentLink.id.is_not(None)))
+        .distinct()
+        .order_by(Child.id)
+    )
+    return list((await session.scalars(statement)).all())

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.checkins.planning import plan_for_new_child
 from bot.consent import service as consent
 from bot.content import ContentPack
 from bot.conversations import store
@@ -238,6 +239,8 @@ class Onboarding:
             relation=CaregiverRelation(conv.data["relation"]),
             now=self.clock(),
         )
+        school = await schools.get_school(session, child.school_id)
+        await plan_for_new_child(session, person.id, child.id, school.timezone, self.clock())
         store.advance(conv, Step.MORE, child_id=child.id)
         return [s.ChildAdded(conv.revision, child.nickname, child.birth_year, child.birth_month)]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -17,16 +18,21 @@ async def enqueue(
     kind: str,
     params: dict[str, Any] | None = None,
     *,
+    private: dict[str, Any] | None = None,
     priority: Priority = Priority.NORMAL,
     not_before: datetime | None = None,
     dedupe_key: str | None = None,
     resend_if_unsure: bool = True,
 ) -> OutboxMessage | None:
-    """Add a row to the outbox; None (and nothing added) when a row with this dedupe_key already exists."""
+    """Add a row to the outbox; None (and nothing added) when a row with this dedupe_key already exists.
+
+    `private` parameters (free text about a child) are stored encrypted; the renderer sees them merged in.
+    """
     values: dict[str, Any] = {
         "person_id": person_id,
         "kind": kind,
         "params": params or {},
+        "private_params": json.dumps(private, ensure_ascii=False) if private else None,
         "priority": priority,
         "dedupe_key": dedupe_key,
         "resend_if_unsure": resend_if_unsure,

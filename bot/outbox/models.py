@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.crypto import EncryptedText
 from bot.db.base import Base, UTCDateTime, utcnow
 from bot.db.types import str_enum
 
@@ -39,6 +40,8 @@ class OutboxMessage(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(48))
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Parameters that hold what people wrote about a child, as encrypted JSON; merged into `params` to render.
+    private_params: Mapped[str | None] = mapped_column(EncryptedText, default=None)
     priority: Mapped[int] = mapped_column(SmallInteger, default=Priority.NORMAL)
     status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus), default=OutboxStatus.PENDING)
     not_before: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -8,6 +8,7 @@ asks. Claiming one row at a time also means the most urgent due row is always th
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import time
@@ -205,6 +206,7 @@ class Sender:
                 OutboxMessage.person_id,
                 OutboxMessage.kind,
                 OutboxMessage.params,
+                OutboxMessage.private_params,
                 OutboxMessage.attempts,
                 Person.chat_id,
                 Person.language,
@@ -310,7 +312,7 @@ def _outgoing(candidate: Row) -> OutgoingMessage:
         chat_id=candidate.chat_id,
         language=candidate.language or DEFAULT_LANGUAGE,
         kind=candidate.kind,
-        params=candidate.params,
+        params={**candidate.params, **json.loads(candidate.private_params or "{}")},
     )
 
 

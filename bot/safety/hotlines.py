@@ -25,8 +25,11 @@ async def hotlines_for(session: AsyncSession, person_id: int, content: ContentPa
             .where(SchoolCounsellor.person_id == person_id)
         )
     )
-    for key in (await session.scalars(schools_of_person)).all():
-        if key in content.hotlines.regions:
-            return content.hotline_region(key)
+    keys = [key for key in (await session.scalars(schools_of_person)).all() if key in content.hotlines.regions]
+    return region_by_key(content, keys[0] if keys else FALLBACK_REGION)
+
+
+def region_by_key(content: ContentPack, key: str) -> HotlineRegion:
+    """The hotlines of a region; a school whose region the pack lacks still gets the national numbers."""
     regions = content.hotlines.regions
-    return regions.get(FALLBACK_REGION) or next(iter(regions.values()))
+    return regions.get(key) or regions.get(FALLBACK_REGION) or next(iter(regions.values()))

@@ -5,29 +5,30 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
+from bot.checkins.due import run_due
 from bot.config import Settings
-from bot.content import ContentPack
-from bot.db import Database
+from bot.content.bundle import Content
+from bot.db import Database, utcnow
 from bot.i18n import normalise_language
-from bot.onboarding.flow import Onboarding
 from bot.outbox.sender import Sender
-from bot.scheduler import build_scheduler
-from bot.telegram import commands, handlers
+from bot.scheduler import CHECKINS_DUE, add_tick, build_scheduler
+from bot.telegram import commands, handlers, render_checkins
 from bot.telegram.inbox import Inbox, InboxApplication
-from bot.telegram.render import Style, notification
-from bot.telegram.services import Services
+from bot.telegram.render import Style, parent_joined
+from bot.telegram.services import Clock, Services, compose
 from bot.telegram.transport import Render, Rendered, TelegramTransport
 
 log = logging.getLogger(__name__)
 
 
-def build_application(settings: Settings, db: Database, content: ContentPack) -> InboxApplication:
+def build_application(settings: Settings, db: Database, content: Content, clock: Clock = utcnow) -> InboxApplication:
     base_url = settings.telegram_api_base_url
     application = (
         ApplicationBuilder()
@@ -39,21 +40,24 @@ def build_application(settings: Settings, db: Database, content: ContentPack) ->
         .build()
     )
     application.inbox = Inbox(db)
-    application.bot_data["services"] = Services(
-        settings=settings,
-        db=db,
-        content=content,
-        onboarding=Onboarding(content),
-        bot_username=settings.telegram_bot_username or "",
-    )
+    application.bot_data["services"] = compose(settings, db, content, clock)
+    application.bot_data["content"] = content
     handlers.register(application)
     application.add_error_handler(_log_error)
     return application
 
 
-def _render_for_outbox(username: str) -> Render:
+def _render_for_outbox(username: str, content: Content) -> Render:
+    """Outbox rows are rendered at send time, in the recipient's language of that moment."""
+    kinds: dict[str, Callable[[dict, Style], Rendered]] = {
+        "parent_joined": parent_joined,
+        "checkin_invite": render_checkins.checkin_invite,
+        "checkin_reminder": render_checkins.checkin_reminder,
+        "case_alert": partial(render_checkins.case_alert, content=content.checkins),
+    }
+
     def render(kind: str, params: dict, language: str) -> Rendered:
-        return notification(kind, params, Style(language=normalise_language(language), bot_username=username))
+        return kinds[kind](params, Style(language=normalise_language(language), bot_username=username))
 
     return render
 
@@ -65,14 +69,17 @@ async def running(application: InboxApplication, *, polling: bool) -> AsyncItera
     async with application:
         svc.bot_username = svc.bot_username or application.bot.username
         await commands.register_defaults(application.bot)
-        transport = TelegramTransport(application.bot, _render_for_outbox(svc.bot_username))
+        content: Content = application.bot_data["content"]
+        transport = TelegramTransport(application.bot, _render_for_outbox(svc.bot_username, content))
         sender = Sender(
             svc.db,
             transport,
             worker_id=f"{socket.gethostname()}-{os.getpid()}",
             overall_rate=svc.settings.send_rate_per_second,
+            clock=svc.clock,
         )
         scheduler = build_scheduler(sender, interval_seconds=svc.settings.sender_interval_seconds)
+        add_tick(scheduler, CHECKINS_DUE, partial(_checkins_due, svc, content), svc.settings.due_interval_seconds)
         svc.wake_sender = sender.wake
         await application.start()
         replayed = await application.replay_unhandled()
@@ -88,6 +95,12 @@ async def running(application: InboxApplication, *, polling: bool) -> AsyncItera
                 await application.updater.stop()
             scheduler.shutdown(wait=False)
             await application.stop()
+
+
+async def _checkins_due(svc: Services, content: Content) -> None:
+    report = await run_due(svc.db, content.checkins.weekly, svc.clock())
+    if report.opened or report.flagged:
+        svc.wake_sender()
 
 
 async def _log_error(update: object, context) -> None:

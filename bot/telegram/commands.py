@@ -13,8 +13,12 @@ EVERYONE = [
     ("language", N_("Change the language")),
     ("help", N_("What Shouhu can do")),
 ]
-CAREGIVER = [("worried", N_("I'm worried about the child")), ("family", N_("Your children and their parents"))]
-PARENT = [("family", N_("Your child's family"))]
+CAREGIVER = [
+    ("checkin", N_("This week's check-in")),
+    ("worried", N_("I'm worried about the child")),
+    ("family", N_("Your children and their parents")),
+]
+PARENT = [("worried", N_("I'm worried about my child")), ("family", N_("Your child's family"))]
 # Telegram wants ISO 639-1 codes for the language a command list is for.
 TELEGRAM_LANGUAGE_CODE = {"zh_Hans": "zh", "en": "en"}
 

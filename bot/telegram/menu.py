@@ -9,6 +9,7 @@ from bot.people.service import Roles
 
 
 class MenuItem(StrEnum):
+    CHECKIN = "checkin"
     FAMILY = "family"
     WORRIED = "worried"
     LANGUAGE = "language"
@@ -16,6 +17,7 @@ class MenuItem(StrEnum):
 
 
 LABELS = {
+    MenuItem.CHECKIN: N_("📝 Check-in"),
     MenuItem.FAMILY: N_("👨‍👩‍👧 Family"),
     MenuItem.WORRIED: N_("🆘 I'm worried"),
     MenuItem.LANGUAGE: N_("🌐 Language"),
@@ -26,6 +28,8 @@ LABELS = {
 def items_for(roles: Roles) -> list[list[MenuItem]]:
     rows: list[list[MenuItem]] = []
     if roles.is_caregiver:
+        rows.append([MenuItem.CHECKIN, MenuItem.WORRIED])
+    elif roles.is_parent:
         rows.append([MenuItem.WORRIED])
     if roles.is_caregiver or roles.is_parent:
         rows.append([MenuItem.FAMILY])

@@ -274,6 +274,7 @@ def family_overview(children: list[ChildOfCaregiver], style: Style) -> Reply:
                 )
                 buttons.append([(label, kb.callback("fam", "inv", child.id, relation.value))])
     buttons.append([(_("➕ Add a child"), kb.callback("fam", "add"))])
+    buttons.append([(_("⏰ Check-in day and time"), kb.callback("sch"))])
     return Reply("\n".join(lines), kb.inline(buttons))
 
 
@@ -360,14 +361,11 @@ def help_text(roles: Roles, style: Style) -> Reply:
     return Reply("\n".join(lines), main_menu(roles, style) if roles.any else None)
 
 
-def notification(kind: str, params: dict, style: Style) -> Rendered:
-    """Outbox messages, rendered at send time in the recipient's current language; KeyError for unknown kinds."""
+def parent_joined(params: dict, style: Style) -> Rendered:
     _ = gettext_for(style.language)
-    if kind == "parent_joined":
-        return Rendered(
-            _("💌 {nickname}'s {parent} has joined Shouhu.").format(
-                nickname=f"<b>{escape(params['nickname'])}</b>",
-                parent=_(PARENT_NAMES[ParentRelation(params["relation"])]),
-            )
+    return Rendered(
+        _("💌 {nickname}'s {parent} has joined Shouhu.").format(
+            nickname=f"<b>{escape(params['nickname'])}</b>",
+            parent=_(PARENT_NAMES[ParentRelation(params["relation"])]),
         )
-    raise KeyError(kind)
+    )

@@ -8,8 +8,9 @@ import signal
 
 from aiohttp import web
 
+from bot import crypto
 from bot.config import Settings
-from bot.content import load_content_pack
+from bot.content.bundle import load_content
 from bot.db import Database
 from bot.telegram.app import build_application, running
 from bot.telegram.webhook import WEBHOOK_PATH, webhook_app
@@ -29,11 +30,12 @@ def run(settings: Settings, *, webhook: bool = False) -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     if webhook and not (settings.webhook_url and settings.webhook_secret_token):
         raise WebhookNotConfigured("webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET_TOKEN")
+    crypto.configure(settings)
     asyncio.run(_serve(settings, webhook=webhook))
 
 
 async def _serve(settings: Settings, *, webhook: bool) -> None:
-    content = load_content_pack(settings.content_dir)
+    content = load_content(settings.content_dir)
     db = Database(settings.database_url)
     application = build_application(settings, db, content)
     stop = asyncio.Event()

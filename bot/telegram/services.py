@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from telegram.ext import ContextTypes
 
+from bot.checkins.flow import Checkins
 from bot.config import Settings
 from bot.content import ContentPack
-from bot.db import Database
+from bot.content.bundle import Content
+from bot.db import Database, utcnow
 from bot.onboarding.flow import Onboarding
+from bot.safety.worries import Worries
+
+Clock = Callable[[], datetime]
 
 
 @dataclass
@@ -19,9 +25,26 @@ class Services:
     db: Database
     content: ContentPack
     onboarding: Onboarding
+    checkins: Checkins
+    worries: Worries
+    # Every "now" of the bot comes from here, so tests can move time instead of waiting for it.
+    clock: Clock = utcnow
     bot_username: str = ""
     # Asks the sender to look at the outbox now rather than at its next tick.
     wake_sender: Callable[[], None] = field(default=lambda: None)
+
+
+def compose(settings: Settings, db: Database, content: Content, clock: Clock = utcnow) -> Services:
+    return Services(
+        settings=settings,
+        db=db,
+        content=content.pack,
+        onboarding=Onboarding(content.pack, clock=clock),
+        checkins=Checkins(content.pack, content.checkins, content.scanner, clock=clock),
+        worries=Worries(content.pack, content.checkins, content.scanner, clock=clock),
+        clock=clock,
+        bot_username=settings.telegram_bot_username or "",
+    )
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

@@ -400,7 +400,7 @@ async def test_webhook_delivery_with_secret_and_retries(bot: Bot, emulator: BotA
         with pytest.raises(Conflict, match="webhook is active"):
             await bot.get_updates()
         later = grandma.send_text("later")
-        for _ in range(100):
+        for _ in range(400):
             if len(received) == 3:
                 break
             await asyncio.sleep(0.05)

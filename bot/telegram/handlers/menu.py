@@ -5,16 +5,19 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.conversations import store
 from bot.db import utcnow
 from bot.families import service as families
 from bot.families.invitations import invite_parent
 from bot.families.models import ParentRelation
 from bot.i18n import SUPPORTED_LANGUAGES
 from bot.onboarding import screens as s
+from bot.onboarding.flow import FLOW as ONBOARDING
 from bot.people.service import roles_of
-from bot.safety.hotlines import hotlines_for
+from bot.safety.worries import NOTE_FLOW as WORRY_NOTE
 from bot.telegram import commands
 from bot.telegram import render as r
+from bot.telegram.handlers import checkins
 from bot.telegram.handlers.common import acting_person, home_screen, retire_buttons, send, show, style_for
 from bot.telegram.keyboards import parse_callback
 from bot.telegram.menu import MenuItem, match
@@ -63,14 +66,6 @@ async def on_language_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
     await send(update, context, [r.language_changed(roles, style)])
     if roles.any:
         await commands.register_for_chat(context.bot, update.effective_chat.id, roles, style.language)
-
-
-async def on_worried(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    async with svc.db.session() as session:
-        person = await acting_person(session, update)
-        region = await hotlines_for(session, person.id, svc.content)
-    await send(update, context, [r.worried(region, style_for(person, context))])
 
 
 async def on_family(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -129,23 +124,37 @@ async def on_unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 
 MENU_ACTIONS = {
+    MenuItem.CHECKIN: checkins.on_checkin,
     MenuItem.FAMILY: on_family,
-    MenuItem.WORRIED: on_worried,
+    MenuItem.WORRIED: checkins.on_worried,
     MenuItem.LANGUAGE: on_language,
     MenuItem.HELP: on_help,
 }
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A menu button's label, an answer onboarding waits for, a typed code, or else a gentle pointer home."""
+    """A menu button's label, an answer a flow waits for, a typed code, words of worry, or else the way home."""
     item = match(update.message.text)
     if item is not None:
         await MENU_ACTIONS[item](update, context)
         return
     svc = services(context)
+    text = update.message.text
     async with svc.db.session() as session:
         person = await acting_person(session, update)
-        screens = await svc.onboarding.text(session, person, update.message.text)
+        conversation = await store.current(session, person.id)
+        flow = conversation.flow if conversation is not None else None
+        if flow == ONBOARDING:
+            screens = await svc.onboarding.text(session, person, text)
+        elif flow == WORRY_NOTE:
+            screens = await svc.worries.note(session, person, text=text)
+        else:
+            screens = await svc.checkins.note(session, person, text=text)
+        # Then a typed code; then anything else, which is read for risk before we point home.
+        if screens is None:
+            screens = await svc.onboarding.text(session, person, text)
+        if screens is None:
+            screens = await svc.worries.message(session, person, text)
         if screens is None:
             screens = [await home_screen(session, person)]
     await show(update, context, person, screens)

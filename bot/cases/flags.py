@@ -1,0 +1,150 @@
+"""Raising a flag: open the child's case or join its open one, keep the evidence, and alert the counselling room.
+
+Everything here happens in the caller's transaction, alerts included (they are outbox rows), so a flag and its
+alerts stand or fall together. Urgent alerts jump the outbox queue and ignore quiet hours; routine ones wait
+for the morning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.audit import log as audit
+from bot.cases.models import Case, CaseStatus, Flag, FlagSource
+from bot.cases.severity import Level, most_severe
+from bot.checkins.timing import outside_quiet_hours
+from bot.families.models import Child
+from bot.outbox.enqueue import enqueue
+from bot.outbox.models import Priority
+from bot.schools.models import RegionSupervisor, School, SchoolCounsellor
+
+ALERT_NOTE_LENGTH = 300
+
+
+@dataclass(frozen=True)
+class Evidence:
+    reasons: tuple[str, ...] = ()
+    symptom_score: int | None = None
+    previous_scores: tuple[int, ...] = ()
+    average: float | None = None  # of the previous scores the questionnaire compares against
+    missed_in_a_row: int = 0
+    note: str | None = None
+    voice_file_id: str | None = None
+    checkin_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Raised:
+    case: Case
+    flag: Flag
+    opened: bool
+    alerted_person_ids: tuple[int, ...] = field(default=())
+
+
+def age_of(child: Child, now: datetime) -> int:
+    months = (now.year - child.birth_year) * 12 + (now.month - (child.birth_month or 7))
+    return max(months // 12, 0)
+
+
+async def raise_flag(
+    session: AsyncSession,
+    *,
+    child: Child,
+    level: Level,
+    source: FlagSource,
+    evidence: Evidence,
+    raised_by_id: int | None,
+    now: datetime,
+) -> Raised:
+    if level is Level.NONE:
+        raise ValueError("a flag needs a level above none")
+    case = await session.scalar(
+        select(Case).where(Case.child_id == child.id, Case.status == CaseStatus.OPEN).with_for_update()
+    )
+    opened = case is None
+    if case is None:
+        case = Case(child_id=child.id, school_id=child.school_id, severity=level, opened_at=now, updated_at=now)
+        session.add(case)
+        await session.flush()
+    else:
+        case.severity = most_severe(case.severity, level)
+        case.updated_at = now
+    flag = Flag(
+        case_id=case.id,
+        level=level,
+        source=source,
+        checkin_id=evidence.checkin_id,
+        raised_by_id=raised_by_id,
+        reasons=list(evidence.reasons),
+        symptom_score=evidence.symptom_score,
+        previous_scores=list(evidence.previous_scores),
+        average=evidence.average,
+        missed_in_a_row=evidence.missed_in_a_row,
+        note=evidence.note,
+        voice_file_id=evidence.voice_file_id,
+        created_at=now,
+    )
+    session.add(flag)
+    await session.flush()
+    audit.record(
+        session,
+        "case.opened" if opened else "case.flag_added",
+        "case",
+        case.id,
+        actor_person_id=raised_by_id,
+        flag_id=flag.id,
+        level=level.value,
+        source=source.value,
+    )
+    alerted = await _alert(session, case, flag, child, opened, now)
+    return Raised(case=case, flag=flag, opened=opened, alerted_person_ids=alerted)
+
+
+async def _alert(
+    session: AsyncSession, case: Case, flag: Flag, child: Child, opened: bool, now: datetime
+) -> tuple[int, ...]:
+    """One outbox row per counsellor of the child's school; the region's supervisors when the school has none."""
+    school = await session.get(School, child.school_id)
+    recipients = (
+        await session.scalars(select(SchoolCounsellor.person_id).where(SchoolCounsellor.school_id == school.id))
+    ).all()
+    if not recipients:
+        # A flag nobody reads is the worst outcome: fall back to whoever oversees the region.
+        recipients = (
+            await session.scalars(select(RegionSupervisor.person_id).where(RegionSupervisor.region == school.region))
+        ).all()
+    level = flag.level
+    not_before = now if level.rank >= Level.HIGH.rank else outside_quiet_hours(now, school.timezone)
+    params = {
+        "case_id": case.id,
+        "flag_id": flag.id,
+        "level": level.value,
+        "case_severity": case.severity.value,
+        "opened": opened,
+        "source": flag.source.value,
+        "school": school.name,
+        "nickname": child.nickname,
+        "age": age_of(child, now),
+        "reasons": list(flag.reasons),
+        "symptom_score": flag.symptom_score,
+        "previous_scores": list(flag.previous_scores),
+        "average": flag.average,
+        "missed_in_a_row": flag.missed_in_a_row,
+        "has_voice": flag.voice_file_id is not None,
+    }
+    for person_id in dict.fromkeys(recipients):
+        await enqueue(
+            session,
+            person_id,
+            "case_alert",
+            params,
+            private={"note": flag.note[:ALERT_NOTE_LENGTH] if flag.note else None},
+            priority=Priority.URGENT if level is Level.URGENT else Priority.NORMAL,
+            not_before=not_before,
+            dedupe_key=f"alert:{flag.id}:{person_id}",
+        )
+    return tuple(dict.fromkeys(recipients))

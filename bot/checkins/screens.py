@@ -1,0 +1,153 @@
+"""What check-ins and the "I'm worried" button ask the adapter to show; the adapter renders them per language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.cases.severity import Level
+from bot.checkins.questionnaire import Question, SafetyTexts, WorriedChoice
+from bot.content.pack import HotlineRegion, Localised
+
+
+@dataclass(frozen=True)
+class ChildChoice:
+    child_id: int
+    nickname: str
+
+
+@dataclass(frozen=True)
+class ChooseChildForCheckin:
+    children: tuple[ChildChoice, ...]
+
+
+@dataclass(frozen=True)
+class AskQuestion:
+    checkin_id: int
+    nickname: str
+    question: Question
+    number: int
+    total: int
+    intro: str | None = None  # the questionnaire's opening words, before the first question only
+
+
+@dataclass(frozen=True)
+class AskNote:
+    checkin_id: int
+    nickname: str
+    question: Question
+
+
+@dataclass(frozen=True)
+class ContinueLater:
+    """After the safety reply the questions pause; the caregiver goes on when ready."""
+
+    checkin_id: int
+    nickname: str
+
+
+@dataclass(frozen=True)
+class CheckinFinished:
+    nickname: str
+    level: Level
+    region: HotlineRegion
+    texts: SafetyTexts
+
+
+@dataclass(frozen=True)
+class NextCheckin:
+    """Another child's check-in is waiting for the same caregiver."""
+
+    checkin_id: int
+    nickname: str
+
+
+@dataclass(frozen=True)
+class CheckinDoneToday:
+    nickname: str
+
+
+@dataclass(frozen=True)
+class CheckinClosed:
+    """A button of a check-in that is finished or has run out of time."""
+
+
+@dataclass(frozen=True)
+class AlreadyAnswered:
+    """A button of a question already answered: a second press, or an old screen."""
+
+
+@dataclass(frozen=True)
+class SafetyAdvice:
+    level: Level
+    nickname: str
+    region: HotlineRegion
+    texts: SafetyTexts
+
+
+@dataclass(frozen=True)
+class ChooseChildForWorry:
+    children: tuple[ChildChoice, ...]
+
+
+@dataclass(frozen=True)
+class AskWorry:
+    child_id: int
+    nickname: str
+    prompt: Localised
+    choices: tuple[WorriedChoice, ...]
+
+
+@dataclass(frozen=True)
+class AskWorryNote:
+    nickname: str
+    prompt: Localised
+
+
+@dataclass(frozen=True)
+class NoteReceived:
+    nickname: str
+
+
+@dataclass(frozen=True)
+class VoiceNotHeard:
+    """A voice message outside any question: we cannot listen to it here, and say where help is."""
+
+
+@dataclass(frozen=True)
+class AskCheckinDay:
+    weekday: int  # the current slot, Monday is 0
+    minute_of_day: int
+
+
+@dataclass(frozen=True)
+class AskCheckinTime:
+    weekday: int
+    minutes: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class CheckinTimeSet:
+    weekday: int
+    minute_of_day: int
+
+
+Screen = (
+    ChooseChildForCheckin
+    | AskQuestion
+    | AskNote
+    | ContinueLater
+    | CheckinFinished
+    | NextCheckin
+    | CheckinDoneToday
+    | CheckinClosed
+    | AlreadyAnswered
+    | SafetyAdvice
+    | ChooseChildForWorry
+    | AskWorry
+    | AskWorryNote
+    | NoteReceived
+    | VoiceNotHeard
+    | AskCheckinDay
+    | AskCheckinTime
+    | CheckinTimeSet
+)

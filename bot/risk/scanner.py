@@ -1,0 +1,234 @@
+"""The rule-based free-text risk scanner: lexicon phrases found in normalised text, combined into a level.
+
+How phrases combine into `urgent`, `concern` or `none` is explained at the top of `content/risk/lexicon.yaml`, where a
+deployer audits the words; this module keeps those rules and the matching machinery.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from bot.content.pack import ContentError
+from bot.risk.lexicon import Lexicon, load_lexicon
+from bot.risk.normalise import CJK, Normaliser, normalise_text
+
+_CLAUSE_END = re.compile(r"[,.!?;:。、\n]")
+_UNITS = re.compile(f"[{CJK}]|[a-z0-9]+")  # a negation or intent reaches this many Chinese characters or words
+_ALNUM_EDGE = re.compile(r"[a-z0-9]")
+
+
+class RiskLevel(StrEnum):
+    URGENT = "urgent"
+    CONCERN = "concern"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    level: RiskLevel
+    signals: tuple[str, ...]
+
+
+class _Kind(StrEnum):
+    RISK = "risk"  # suicidal thought, self-harm, abuse, missing
+    USE = "use"  # using a method: a risk on its own
+    NAME = "name"  # a method's name: only counts next to another sign
+    INTENT = "intent"
+    URGENCY = "urgency"
+    TAKEN = "taken"
+    NEGATION = "negation"
+    STOP = "stop"
+
+
+# Each group is one regex: phrases of one group overlap freely with those of another ("喝了" and "喝...农药").
+_GROUPS = ((_Kind.RISK, _Kind.USE), (_Kind.NAME,), (_Kind.INTENT,), (_Kind.URGENCY, _Kind.TAKEN), (_Kind.NEGATION,))
+
+
+@dataclass(frozen=True)
+class _Entry:
+    kind: _Kind | None  # None: a not-risk phrase, removed before matching
+    signal: str
+    field: str
+    phrase: str
+
+
+@dataclass(frozen=True)
+class _Hit:
+    entry: _Entry
+    start: int
+    end: int
+    clause: int
+
+
+class Scanner:
+    """Scans one message at a time; build it once, it holds only compiled patterns."""
+
+    def __init__(self, lexicon: Lexicon, source: str = "lexicon") -> None:
+        self._normalise = Normaliser({key: (words.zh_Hans, words.en) for key, words in lexicon.emoji.items()})
+        self._negation_reach = lexicon.negation.reach
+        self._intent_reach = lexicon.intent.reach
+        entries = list(_entries(lexicon))
+        self._gap = lexicon.gap
+        seen: dict[str, str] = {}
+        for entry in entries:
+            if not all(entry.phrase.split("...")):
+                raise ContentError(f"{source}: {entry.field}: needs words on both sides of `...`")
+            other = seen.setdefault(entry.phrase, entry.field)
+            if other != entry.field:
+                raise ContentError(f"{source}: {entry.field}: {entry.phrase!r} is already listed under {other}")
+        self._not_risk = self._compile([e for e in entries if e.kind is None])
+        self._stops = self._compile([e for e in entries if e.kind is _Kind.STOP])
+        self._groups = [self._compile([e for e in entries if e.kind in kinds]) for kinds in _GROUPS]
+
+    @classmethod
+    def from_file(cls, path: Path) -> Scanner:
+        return cls(load_lexicon(path), source=str(path))
+
+    def scan(self, text: str) -> ScanResult:
+        norm = self._normalise(text)
+        # Figures of speech and everyday phrases go first, replaced by a clause break so nothing matches across them.
+        idioms = list(self._not_risk.find(norm, overlapping=False))
+        for _, start, end in reversed(idioms):
+            norm = f"{norm[:start]},{norm[end:]}"
+        stops = [start for _, start, _ in self._stops.find(norm, overlapping=False)]
+        breaks = sorted([m.start() for m in _CLAUSE_END.finditer(norm)] + stops)
+        by_kind: dict[_Kind | None, list[_Hit]] = {kind: [] for kind in _Kind}
+        found = sorted((hit for group in self._groups for hit in group.find(norm, overlapping=True)), key=_start)
+        for entry, start, end in found:
+            by_kind[entry.kind].append(_Hit(entry, start, end, bisect_left(breaks, start)))
+
+        phrases = by_kind[_Kind.RISK] + by_kind[_Kind.USE]
+        # "没" inside "活着没意思" belongs to the phrase and negates nothing.
+        negations = [n for n in by_kind[_Kind.NEGATION] if not any(_inside(n, h) for h in phrases)]
+        negated = [h for h in phrases if self._negated(h, negations, norm)]
+        risks = [h for h in by_kind[_Kind.RISK] if h not in negated]
+        uses = [h for h in by_kind[_Kind.USE] if h not in negated]
+        names, urgency = by_kind[_Kind.NAME], by_kind[_Kind.URGENCY]
+        intents = [i for i in by_kind[_Kind.INTENT] if any(self._leads_to(i, h, norm) for h in uses + names)]
+        taken = [t for t in by_kind[_Kind.TAKEN] if any(t.clause == h.clause for h in uses + names)]
+
+        thought = {h.entry.signal for h in risks} & {"suicidal_thought", "self_harm"}
+        missing = any(h.entry.signal == "missing" for h in risks)
+        names_in_context = [n for n in names if any(self._leads_to(i, n, norm) for i in intents)] or (
+            names if taken else []
+        )
+        harm = bool(thought or uses or names_in_context)
+        urgent = (
+            (harm and bool(urgency))
+            or bool(taken)
+            or bool(thought and (names or uses))
+            or any(self._leads_to(i, u, norm) for i in intents for u in uses)
+            or (missing and bool(thought or uses))
+        )
+        if urgent:
+            level = RiskLevel.URGENT
+        elif harm or risks:
+            level = RiskLevel.CONCERN
+        else:
+            level = RiskLevel.NONE
+
+        found = sorted(risks + uses + names + intents + urgency + taken, key=lambda h: h.start)
+        signals = [h.entry.signal for h in found]
+        signals += ["negated"] * bool(negated) + ["idiom"] * bool(idioms)
+        return ScanResult(level=level, signals=tuple(dict.fromkeys(signals)))
+
+    def _negated(self, hit: _Hit, negations: list[_Hit], norm: str) -> bool:
+        """A negation counts only just before the phrase, in its clause ("没有说过想死"), never inside it ("不想活")."""
+        return any(
+            n.clause == hit.clause and n.start < hit.start and _units(norm[n.end : hit.start]) <= self._negation_reach
+            for n in negations
+        )
+
+    def _leads_to(self, intent: _Hit, hit: _Hit, norm: str) -> bool:
+        return (
+            intent.clause == hit.clause
+            and intent.start < hit.start
+            and _units(norm[intent.end : hit.start]) <= self._intent_reach
+        )
+
+    def _compile(self, entries: list[_Entry]) -> _PhraseSet:
+        by_first: dict[str, list[_Entry]] = {}
+        for entry in entries:
+            by_first.setdefault(entry.phrase[0], []).append(entry)
+        return _PhraseSet({first: self._alternation(group) for first, group in by_first.items()})
+
+    def _alternation(self, entries: list[_Entry]) -> tuple[re.Pattern[str], list[_Entry]]:
+        # Longest phrase first: at one position the regex takes the first alternative that matches.
+        entries.sort(key=lambda e: len(e.phrase.replace("...", "")), reverse=True)
+        return re.compile("|".join(f"({self._pattern(e.phrase)})" for e in entries)), entries
+
+    def _pattern(self, phrase: str) -> str:
+        parts = [part.strip() for part in phrase.split("...")]
+        pieces = []
+        for i, part in enumerate(parts):
+            words = re.escape(part).replace(r"\*", r"\w*")  # "suicid*" matches suicide and suicidal
+            if _ALNUM_EDGE.fullmatch(part[:1]):
+                words = r"(?<![a-z0-9])" + words
+            if _ALNUM_EDGE.fullmatch(part[-1:]) or part.endswith("*"):
+                words += r"(?![a-z0-9])"
+            if i:
+                latin = _ALNUM_EDGE.fullmatch(part[:1]) or _ALNUM_EDGE.fullmatch(parts[i - 1][-1:])
+                gap = self._gap.latin if latin else self._gap.cjk
+                pieces.append(f"[^,.!?;:。、\\n]{{0,{gap}}}?")
+            pieces.append(words)
+        return "".join(pieces)
+
+
+class _PhraseSet:
+    """Phrases grouped by their first character: a message is read once, and a regex runs only where one may start.
+
+    One big alternation tried at every position was a hundred times slower.
+    """
+
+    def __init__(self, by_first: dict[str, tuple[re.Pattern[str], list[_Entry]]]) -> None:
+        self._by_first = by_first
+
+    def find(self, text: str, *, overlapping: bool) -> Iterator[tuple[_Entry, int, int]]:
+        """(entry, start, end) of the longest phrase at each position; without overlap, a search resumes after one."""
+        position = 0
+        while position < len(text):
+            candidates = self._by_first.get(text[position])
+            match = candidates[0].match(text, position) if candidates else None
+            if match is None or match.lastindex is None:
+                position += 1
+                continue
+            yield candidates[1][match.lastindex - 1], match.start(), match.end()
+            position = position + 1 if overlapping else max(match.end(), position + 1)
+
+
+def _start(found: tuple[_Entry, int, int]) -> int:
+    return found[1]
+
+
+def _inside(inner: _Hit, outer: _Hit) -> bool:
+    return outer.start <= inner.start and inner.end <= outer.end
+
+
+def _units(text: str) -> int:
+    return len(_UNITS.findall(text))
+
+
+def _entries(lexicon: Lexicon) -> Iterable[_Entry]:
+    def each(kind: _Kind | None, signal: str, field: str, phrases: list[str]) -> Iterator[_Entry]:
+        for i, phrase in enumerate(phrases):
+            # Each side of a `...` gap on its own: the normaliser would otherwise read the dots as filler.
+            text = "...".join(normalise_text(part) for part in phrase.split("..."))
+            yield _Entry(kind, signal, f"{field}[{i}]", text)
+
+    yield from each(None, "idiom", "not_risk", lexicon.not_risk)
+    yield from each(_Kind.NEGATION, "negated", "negation.words", lexicon.negation.words)
+    yield from each(_Kind.STOP, "stop", "negation.stops", lexicon.negation.stops)
+    yield from each(_Kind.INTENT, "intent", "intent.phrases", lexicon.intent.phrases)
+    for name, phrases in lexicon.risks:
+        yield from each(_Kind.RISK, name, f"risks.{name}", phrases)
+    for name, method in lexicon.methods.items():
+        yield from each(_Kind.USE, f"method:{name}", f"methods.{name}.use", method.use)
+        yield from each(_Kind.NAME, f"method:{name}", f"methods.{name}.names", method.names)
+    for name, phrases in lexicon.urgency.items():
+        yield from each(_Kind.URGENCY, f"urgency:{name}", f"urgency.{name}", phrases)
+    yield from each(_Kind.TAKEN, "urgency:taken", "taking", lexicon.taking)

@@ -1,0 +1,258 @@
+"""Rendering of check-ins, worries, the safety reply and the counsellors' alerts, in the reader's language.
+
+Texts from the content pack are plain text and are escaped here; the safety reply keeps the content pack's exact
+words, with the school region's phone numbers dropped in.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from babel.dates import get_day_names
+
+from bot.cases.models import FlagSource
+from bot.cases.severity import Level
+from bot.checkins import screens as cs
+from bot.checkins.flow import SKIP
+from bot.checkins.questionnaire import Assessment, CheckinContent
+from bot.content.pack import HotlineRegion
+from bot.i18n import N_, gettext_for
+from bot.telegram import keyboards as kb
+from bot.telegram.render import Reply, Style, render
+from bot.telegram.transport import Rendered
+
+LEVEL_HEADINGS = {
+    Level.URGENT: N_("🔴 URGENT"),
+    Level.HIGH: N_("🟠 High concern"),
+    Level.ROUTINE: N_("🟡 For this week"),
+}
+SOURCES = {
+    FlagSource.CHECKIN: N_("the weekly check-in"),
+    FlagSource.MISSED: N_("missed check-ins"),
+    FlagSource.WORRIED: N_('the "I\'m worried" button'),
+    FlagSource.MESSAGE: N_("a message to the bot"),
+}
+CALL_TO_ACTION = {
+    Level.URGENT: N_("Please contact the family now."),
+    Level.HIGH: N_("Please contact the family within one working day."),
+    Level.ROUTINE: N_("Please look at this during the week."),
+}
+
+
+def hotline_lines(region: HotlineRegion, language: str) -> str:
+    """The region's numbers as plain lines, for the content pack's {hotlines} placeholder."""
+    lines = [f"• {number.name.get(language)}: {number.number}" for number in region.emergency]
+    for number in region.hotlines:
+        hours = f" ({number.hours.get(language)})" if number.hours else ""
+        lines.append(f"• {number.name.get(language)}: {number.number}{hours}")
+    return "\n".join(lines)
+
+
+def _start_button(checkin_id: int, label: str) -> kb.Button:
+    return label, kb.callback("ci", checkin_id, "go")
+
+
+# -- check-ins ----------------------------------------------------------------------------------------------
+
+
+@render.register
+def _(screen: cs.ChooseChildForCheckin, style: Style) -> Reply:
+    _ = gettext_for(style.language)
+    buttons = [[(child.nickname, kb.callback("cn", child.child_id))] for child in screen.children]
+    return Reply(_("📝 Which child is this check-in about?"), kb.inline(buttons))
+
+
+@render.register
+def _(screen: cs.AskQuestion, style: Style) -> Reply:
+    lang = style.language
+    heading = f"📝 <b>{escape(screen.nickname)}</b> · {screen.number}/{screen.total}"
+    parts = [heading]
+    if screen.intro is not None:
+        parts.append(escape(screen.intro.get(lang).format(child=screen.nickname)))
+    parts.append(escape(screen.question.text.get(lang).format(child=screen.nickname)))
+    buttons = [
+        [(option.label.get(lang), kb.callback("ci", screen.checkin_id, screen.question.id, option.id))]
+        for option in screen.question.options
+    ]
+    return Reply("\n\n".join(parts), kb.inline(buttons))
+
+
+@render.register
+def _(screen: cs.AskNote, style: Style) -> Reply:
+    _ = gettext_for(style.language)
+    question = screen.question
+    text = escape(question.text.get(style.language).format(child=screen.nickname))
+    hint = _("You can type a few words, or send a voice message.")
+    skip = question.skip_label.get(style.language)
+    return Reply(f"{text}\n\n{hint}", kb.inline([[(skip, kb.callback("ci", screen.checkin_id, question.id, SKIP))]]))
+
+
+@render.register
+def _(screen: cs.ContinueLater, style: Style) -> Reply:
+    _ = gettext_for(style.language)
+    text = _("When you are ready, we can go on with the check-in about {nickname}.").format(
+        nickname=f"<b>{escape(screen.nickname)}</b>"
+    )
+    return Reply(text, kb.inline([[_start_button(screen.checkin_id, _("▶️ Go on"))]]))
+
+
+@render.register
+def _(screen: cs.CheckinFinished, style: Style) -> Reply:
+    lang = style.language
+    text = screen.texts.reply(screen.level, lang, hotlines=hotline_lines(screen.region, lang), child=screen.nickname)
+    return Reply(escape(text))
+
+
+@render.register
+def _(screen: cs.NextCheckin, style: Style) -> Reply:
+    _ = gettext_for(style.language)
+    text = _("There is also a check-in about {nickname}.").format(nickname=f"<b>{escape(screen.nickname)}</b>")
+    return Reply(text, kb.inline([[_start_button(screen.checkin_id, _("▶️ Start"))]]))
+
+
+@render.register
+def _(screen: cs.CheckinDoneToday, style: Style) -> Reply:
+    _ = gettext_for(style.language)
+    return Reply(
+        _(
+            "You already did a check-in about {nickname} today. Thank you!\n"
+            "If you are worried about the child, tap 🆘 at any time."
+        ).format(nickname=f"<b>{escape(screen.nickname)}</b>")
+    )
+
+
+@render.register
+def _(screen: cs.CheckinClosed, style: Style) -> Reply:
+    _ = gettext_for(style.language)
+    return Reply(_("This check-in is already finished or closed. Thank you!"))
+
+
+@render.register
+def _(screen: cs.AlreadyAnswered, style: Style) -> Reply:
+    _ = gettext_for(style.language)
+    return Reply(_("You already answered this question. Nothing was changed."))
+
+
+def _slot(weekday: int, minute_of_day: int, language: str) -> tuple[str, str]:
+    day = get_day_names("wide", locale=language)[weekday]
+    return day, f"{minute_of_day // 60:02d}:{minute_of_day % 60:02d}"
+
+
+@render.register
+def _(screen: cs.AskCheckinDay, style: Style) -> Reply:
+    _ = gettext_for(style.language)
+    day, time = _slot(screen.weekday, screen.minute_of_day, style.language)
+    days = get_day_names("wide", locale=style.language)
+    buttons = [(days[weekday], kb.callback("sch", weekday)) for weekday in range(7)]
+    text = _("⏰ The check-in comes every {day} at {time}.\nWhich day suits you best?").format(day=day, time=time)
+    return Reply(text, kb.inline(kb.in_rows(buttons, 2)))
+
+
+@render.register
+def _(screen: cs.AskCheckinTime, style: Style) -> Reply:
+    _ = gettext_for(style.language)
+    buttons = [
+        (_slot(screen.weekday, minute, style.language)[1], kb.callback("sch", screen.weekday, minute))
+        for minute in screen.minutes
+    ]
+    return Reply(_("⏰ At what time?"), kb.inline(kb.in_rows(buttons, 3)))
+
+
+@render.register
+def _(screen: cs.CheckinTimeSet, style: Style) -> Reply:
+    _ = gettext_for(style.language)
+    day, time = _slot(screen.weekday, screen.minute_of_day, style.language)
+    return Reply(_("✅ Done. The check-in will come every {day} at {time}.").format(day=day, time=time))
+
+
+# -- worries and the safety reply ---------------------------------------------------------------------------
+
+
+@render.register
+def _(screen: cs.SafetyAdvice, style: Style) -> Reply:
+    lang = style.language
+    text = screen.texts.reply(screen.level, lang, hotlines=hotline_lines(screen.region, lang), child=screen.nickname)
+    return Reply(escape(text))
+
+
+@render.register
+def _(screen: cs.ChooseChildForWorry, style: Style) -> Reply:
+    _ = gettext_for(style.language)
+    buttons = [[(child.nickname, kb.callback("wr", child.child_id))] for child in screen.children]
+    return Reply(_("🆘 Which child are you worried about?"), kb.inline(buttons))
+
+
+@render.register
+def _(screen: cs.AskWorry, style: Style) -> Reply:
+    lang = style.language
+    buttons = [[(choice.label.get(lang), kb.callback("wr", screen.child_id, choice.id))] for choice in screen.choices]
+    return Reply(escape(screen.prompt.get(lang).format(child=screen.nickname)), kb.inline(buttons))
+
+
+@render.register
+def _(screen: cs.AskWorryNote, style: Style) -> Reply:
+    return Reply(escape(screen.prompt.get(style.language).format(child=screen.nickname)))
+
+
+@render.register
+def _(screen: cs.NoteReceived, style: Style) -> Reply:
+    _ = gettext_for(style.language)
+    return Reply(
+        _("✅ Thank you. The counsellor will see what you sent about {nickname}.").format(
+            nickname=f"<b>{escape(screen.nickname)}</b>"
+        )
+    )
+
+
+@render.register
+def _(screen: cs.VoiceNotHeard, style: Style) -> Reply:
+    _ = gettext_for(style.language)
+    return Reply(_("Sorry, I cannot listen to voice messages here.\nIf you are worried about the child, tap 🆘."))
+
+
+# -- outbox notifications -----------------------------------------------------------------------------------
+
+
+def checkin_invite(params: dict[str, Any], style: Style) -> Rendered:
+    _ = gettext_for(style.language)
+    text = _("📝 Time for this week's check-in about {nickname}.\nIt takes about two minutes: just tap the buttons.")
+    return Rendered(
+        text.format(nickname=f"<b>{escape(params['nickname'])}</b>"),
+        [[_start_button(params["checkin_id"], _("▶️ Start"))]],
+    )
+
+
+def checkin_reminder(params: dict[str, Any], style: Style) -> Rendered:
+    _ = gettext_for(style.language)
+    text = _("📝 A gentle reminder: the check-in about {nickname} is still waiting for you.")
+    return Rendered(
+        text.format(nickname=f"<b>{escape(params['nickname'])}</b>"),
+        [[_start_button(params["checkin_id"], _("▶️ Start"))]],
+    )
+
+
+def case_alert(params: dict[str, Any], style: Style, content: CheckinContent) -> Rendered:
+    """What a counsellor reads first: how urgent, which child, why, and what to do."""
+    _ = gettext_for(style.language)
+    level = Level(params["level"])
+    assessment = Assessment(
+        level=level,
+        symptom_score=params["symptom_score"] or 0,
+        reasons=tuple(params["reasons"]),
+        average=params["average"],
+        missed_in_a_row=params["missed_in_a_row"],
+    )
+    who = _("{nickname}, {age} years old").format(nickname=f"<b>{escape(params['nickname'])}</b>", age=params["age"])
+    case = (_("New case #{case}") if params["opened"] else _("Added to open case #{case}")).format(
+        case=params["case_id"]
+    )
+    lines = [f"<b>{_(LEVEL_HEADINGS[level])}</b> · {escape(params['school'])}", who, case, "", _("Why:")]
+    lines += [f"• {escape(label)}" for label in content.reason_labels(assessment, style.language)]
+    lines.append(_("From: {source}").format(source=_(SOURCES[FlagSource(params["source"])])))
+    if params["note"]:
+        lines.append(_("In their words: {note}").format(note=f"<i>{escape(params['note'])}</i>"))
+    if params["has_voice"]:
+        lines.append(_("🎤 There is a voice note with the case."))
+    lines += ["", _(CALL_TO_ACTION[level])]
+    return Rendered("\n".join(lines))

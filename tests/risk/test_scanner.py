@@ -1,0 +1,141 @@
+"""The risk scanner's parts: normalisation, idioms, negation, the level rules and the lexicon's validation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.config import PROJECT_ROOT
+from bot.content import ContentError
+from bot.risk import RiskLevel, Scanner, ScanResult
+from bot.risk.normalise import normalise_text
+
+LEXICON = PROJECT_ROOT / "content" / "risk" / "lexicon.yaml"
+
+
+@pytest.fixture(scope="module")
+def scanner() -> Scanner:
+    return Scanner.from_file(LEXICON)
+
+
+@pytest.mark.parametrize(
+    ("typed", "normalised"),
+    [
+        ("孩子說不想活了", "孩子说不想活了"),  # traditional
+        ("她拿著繩子", "她拿着绳子"),  # the 著 variant people type
+        ("ＨＥ　ＷＡＮＴＳ　ＴＯ　ＤＩＥ", "he wants to die"),  # full-width
+        ("想 死", "想死"),
+        ("不 想 活 了", "不想活了"),
+        ("想.死", "想死"),
+        ("想\u200b死", "想死"),  # a zero-width space
+        ("他没吃饭 想死", "他没吃饭,想死"),  # a space between phrases is a comma, not filler
+        ("He doesn’t want to live", "he doesnt want to live"),
+        ("self-harm", "self harm"),
+    ],
+)
+def test_normalisation_gives_one_form_for_what_people_type(typed, normalised):
+    assert normalise_text(typed) == normalised
+
+
+@pytest.mark.parametrize(
+    ("text", "signal"),
+    [
+        ("他吃了一把💊", "method:pills"),
+        ("he took 💊💊", "method:pills"),
+        ("她拿着🪢", "method:rope"),
+        ("🔪", "method:knife"),
+    ],
+)
+def test_emoji_become_words_in_the_language_around_them(scanner, text, signal):
+    assert signal in scanner.scan(text).signals
+
+
+def test_a_skull_reads_as_dying_and_meets_the_idiom_it_usually_is(scanner):
+    assert scanner.scan("我想💀").level is RiskLevel.CONCERN
+    assert scanner.scan("笑💀了").level is RiskLevel.NONE
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["累死了今天干了一天活", "热死了", "奶奶想死你了", "背课文不要死记硬背", "I'm dead tired", "dying to see you"],
+)
+def test_figures_of_speech_are_no_risk(scanner, text):
+    result = scanner.scan(text)
+    assert (result.level, result.signals) == (RiskLevel.NONE, ("idiom",))
+
+
+def test_an_idiom_does_not_hide_a_real_risk_beside_it(scanner):
+    assert scanner.scan("累死了，不想活了").level is RiskLevel.CONCERN
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["孩子没有说过想死", "他不是被打的", "没有人欺负他", "He never said he wanted to die", "she was not bullied"],
+)
+def test_a_negation_just_before_a_phrase_switches_it_off(scanner, text):
+    assert scanner.scan(text) == ScanResult(RiskLevel.NONE, ("negated",))
+
+
+@pytest.mark.parametrize(
+    "text", ["他不想活了", "活着没意思", "他没吃饭，说想死", "he is not eating and wants to die", "孩子还没回家"]
+)
+def test_a_negation_inside_a_phrase_or_in_another_clause_does_not(scanner, text):
+    assert scanner.scan(text).level is RiskLevel.CONCERN
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "孩子说今晚就喝农药",
+        "he already took the pills",
+        "她拿着绳子说不想活了",
+        "孩子说不想活了，现在找不到他",
+        "我要跳楼",
+        "孩子割腕了，流了好多血",
+    ],
+)
+def test_a_risk_with_a_sign_of_acting_now_is_urgent(scanner, text):
+    assert scanner.scan(text).level is RiskLevel.URGENT
+
+
+def test_a_method_named_in_village_life_is_no_risk(scanner):
+    for text in ("今天给地里打了农药", "爷爷拿着绳子去捆柴了", "刀放高了，孩子够不着", "we bought a new rope"):
+        assert scanner.scan(text).level is RiskLevel.NONE, text
+
+
+def test_signals_name_what_matched_in_reading_order(scanner):
+    assert scanner.scan("孩子说今晚就喝农药").signals == ("urgency:tonight", "method:pesticide")
+
+
+def lexicon_with(tmp_path: Path, change) -> Path:
+    data = yaml.safe_load(LEXICON.read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / "lexicon.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_a_broken_lexicon_names_the_file_and_the_field(tmp_path):
+    path = lexicon_with(tmp_path, lambda data: data["risks"].pop("missing"))
+    with pytest.raises(ContentError, match=r"lexicon\.yaml: risks\.missing: Field required"):
+        Scanner.from_file(path)
+
+
+def test_an_unknown_field_is_refused(tmp_path):
+    path = lexicon_with(tmp_path, lambda data: data["negation"].update(reahc=3))
+    with pytest.raises(ContentError, match=r"negation\.reahc: Extra inputs are not permitted"):
+        Scanner.from_file(path)
+
+
+def test_a_phrase_listed_twice_names_both_places(tmp_path):
+    path = lexicon_with(tmp_path, lambda data: data["risks"]["abuse"].append("想死"))
+    problem = r"risks\.abuse\[\d+\]: '想死' is already listed under risks\.suicidal_thought"
+    with pytest.raises(ContentError, match=problem):
+        Scanner.from_file(path)
+
+
+def test_a_missing_lexicon_is_a_content_error(tmp_path):
+    with pytest.raises(ContentError, match="file is missing"):
+        Scanner.from_file(tmp_path / "lexicon.yaml")
