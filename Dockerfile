@@ -15,7 +15,8 @@ COPY alembic/ alembic/
 COPY content/ content/
 
 # Editable, so the package stays at /app/bot: settings and migrations find alembic.ini, alembic/ and content/
-# next to it. No dev extras. data/ is only for an SQLite DATABASE_URL; compose uses PostgreSQL.
+# next to it. No dev extras. data/ holds the development encryption key when SHOUHU_ENCRYPTION_KEYS is unset
+# (compose keeps it in a volume), and the database only for an SQLite DATABASE_URL.
 RUN pip install -e . \
     && mkdir -p /app/data \
     && chown shouhu:shouhu /app/data

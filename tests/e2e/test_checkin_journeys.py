@@ -5,6 +5,8 @@ Time is moved, never waited for: the bot's clock jumps to the Sunday evening the
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -162,3 +164,30 @@ async def test_a_caregiver_moves_the_weekly_check_in_and_forged_slots_change_not
         [planned] = (await session.scalars(select(Checkin).where(Checkin.status == CheckinStatus.SCHEDULED))).all()
     local = planned.due_at.astimezone(ZoneInfo("Asia/Shanghai"))
     assert (local.weekday(), local.hour, local.minute) == (2, 8, 0)
+
+
+async def test_three_missed_check_ins_open_a_routine_case(bot, db, emulator, school, clock) -> None:
+    teacher = await add_counsellor(db, emulator, school, 5601, language_code="en")
+    grandma = emulator.user(user_id=5600, first_name="奶奶", language_code="zh-hans")
+    await walk_caregiver(grandma, school.join_code, language_button="中文", children=[("小明", "2015", "3")])
+    slot = next_slot(utcnow(), weekday=6, minute_of_day=19 * 60, timezone="Asia/Shanghai")
+    for week in range(3):
+        clock.move_to(slot + timedelta(weeks=week))
+        await grandma.wait_for_message(lambda m: "本周的问候" in m.text, timeout=10)
+        clock.move_to(slot + timedelta(weeks=week, hours=72))
+        await eventually(db, lambda statuses, n=week + 1: statuses.count(CheckinStatus.MISSED) == n)
+    alert = await teacher.wait_for_message(timeout=10)
+    assert "🟡" in alert.text and "3" in alert.text and "小明" in alert.text
+    async with db.session() as session:
+        assert (await session.scalar(select(Case.severity))).value == "routine"
+
+
+async def eventually(db, check, seconds: float = 10.0) -> None:
+    """Wait until the check-ins' statuses satisfy `check`: the scheduler moves them on its own tick."""
+    for _ in range(int(seconds / 0.1)):
+        async with db.session() as session:
+            statuses = list((await session.scalars(select(Checkin.status))).all())
+        if check(statuses):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"check-ins never reached the expected state: {statuses}")
