@@ -1,7 +1,17 @@
 """Imports every model so that `Base.metadata` knows the whole schema (Alembic and tests use this)."""
 
 from bot.audit.models import AuditEvent
-from bot.cases.models import Case, Flag
+from bot.cases.models import (
+    Case,
+    CaseAlert,
+    CaseEvent,
+    CaseTimer,
+    Flag,
+    FollowUp,
+    Referral,
+    RegionPolicy,
+    SchoolGroup,
+)
 from bot.checkins.models import Checkin, CheckinSchedule
 from bot.consent.models import ConsentRecord
 from bot.conversations.models import Conversation
@@ -18,6 +28,9 @@ __all__ = [
     "Base",
     "CaregiverLink",
     "Case",
+    "CaseAlert",
+    "CaseEvent",
+    "CaseTimer",
     "Checkin",
     "CheckinSchedule",
     "Child",
@@ -25,13 +38,17 @@ __all__ = [
     "Conversation",
     "FailedCodeAttempt",
     "Flag",
+    "FollowUp",
     "Household",
     "InboundUpdate",
     "Invite",
     "OutboxMessage",
     "ParentLink",
     "Person",
+    "Referral",
+    "RegionPolicy",
     "RegionSupervisor",
     "School",
     "SchoolCounsellor",
+    "SchoolGroup",
 ]

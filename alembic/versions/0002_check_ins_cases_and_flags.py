@@ -36,7 +36,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('child_id', sa.Integer(), nullable=False),
     sa.Column('school_id', sa.Integer(), nullable=False),
-    sa.Column('status', sa.Enum('open', 'closed', name='casestatus', native_enum=False, length=24), nullable=False),
+    sa.Column('status', sa.Enum('new', 'taken', 'in_contact', 'referred', 'closed', 'reopened', name='casestatus', native_enum=False, length=24), nullable=False),
     sa.Column('severity', sa.Enum('urgent', 'high', 'routine', 'none', name='level', native_enum=False, length=24), nullable=False),
     sa.Column('opened_at', bot.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', bot.db.base.UTCDateTime(timezone=True), nullable=False),
@@ -48,7 +48,7 @@ def upgrade() -> None:
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cases_child_id'), ['child_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_school_id'), ['school_id'], unique=False)
-        batch_op.create_index('uq_cases_open_child', ['child_id'], unique=True, sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'"))
+        batch_op.create_index('uq_cases_open_child', ['child_id'], unique=True, sqlite_where=sa.text("status != 'closed'"), postgresql_where=sa.text("status != 'closed'"))
 
     op.create_table('checkins',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -123,7 +123,7 @@ def downgrade() -> None:
 
     op.drop_table('checkins')
     with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.drop_index('uq_cases_open_child', sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'"))
+        batch_op.drop_index('uq_cases_open_child', sqlite_where=sa.text("status != 'closed'"), postgresql_where=sa.text("status != 'closed'"))
         batch_op.drop_index(batch_op.f('ix_cases_school_id'))
         batch_op.drop_index(batch_op.f('ix_cases_child_id'))
 

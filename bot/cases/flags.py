@@ -13,9 +13,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.audit import log as audit
-from bot.cases.models import Case, CaseStatus, Flag, FlagSource
-from bot.cases.severity import Level, most_severe
+from bot.cases.models import Case, CaseAlert, CaseStatus, EventKind, Flag, FlagSource
+from bot.cases.severity import Level
+from bot.cases.timeline import add_event
 from bot.checkins.timing import outside_quiet_hours
 from bot.families.models import Child
 from bot.outbox.enqueue import enqueue
@@ -62,17 +62,23 @@ async def raise_flag(
 ) -> Raised:
     if level is Level.NONE:
         raise ValueError("a flag needs a level above none")
-    case = await session.scalar(
-        select(Case).where(Case.child_id == child.id, Case.status == CaseStatus.OPEN).with_for_update()
-    )
+    case = await open_case_of(session, child.id, lock=True)
     opened = case is None
+    raised = False
     if case is None:
-        case = Case(child_id=child.id, school_id=child.school_id, severity=level, opened_at=now, updated_at=now)
+        case = Case(
+            child_id=child.id,
+            school_id=child.school_id,
+            severity=level,
+            severity_since=now,
+            opened_at=now,
+            updated_at=now,
+        )
         session.add(case)
         await session.flush()
-    else:
-        case.severity = most_severe(case.severity, level)
-        case.updated_at = now
+    elif level.rank > case.severity.rank:
+        raised, previous = True, case.severity
+        case.severity, case.severity_since, case.updated_at = level, now, now
     flag = Flag(
         case_id=case.id,
         level=level,
@@ -90,28 +96,34 @@ async def raise_flag(
     )
     session.add(flag)
     await session.flush()
-    audit.record(
-        session,
-        "case.opened" if opened else "case.flag_added",
-        "case",
-        case.id,
-        actor_person_id=raised_by_id,
-        flag_id=flag.id,
-        level=level.value,
-        source=source.value,
-    )
-    alerted = await _alert(session, case, flag, child, opened, now)
+    kind = EventKind.OPENED if opened else EventKind.FLAG_ADDED
+    add_event(session, case, kind, actor_id=raised_by_id, now=now, flag_id=flag.id, level=level.value)
+    if raised:
+        add_event(
+            session, case, EventKind.SEVERITY_CHANGED, actor_id=None, now=now, old=previous.value, new=level.value
+        )
+    # A new case or a rise is news for the whole counselling room; more evidence is news for whoever has it.
+    only_assignee = not (opened or raised) and case.assigned_to_id is not None
+    alerted = await _alert(session, case, flag, child, opened, now, only_assignee=only_assignee)
     return Raised(case=case, flag=flag, opened=opened, alerted_person_ids=alerted)
 
 
+async def open_case_of(session: AsyncSession, child_id: int, *, lock: bool = False) -> Case | None:
+    statement = select(Case).where(Case.child_id == child_id, Case.status != CaseStatus.CLOSED)
+    return await session.scalar(statement.with_for_update() if lock else statement)
+
+
 async def _alert(
-    session: AsyncSession, case: Case, flag: Flag, child: Child, opened: bool, now: datetime
+    session: AsyncSession, case: Case, flag: Flag, child: Child, opened: bool, now: datetime, *, only_assignee: bool
 ) -> tuple[int, ...]:
     """One outbox row per counsellor of the child's school; the region's supervisors when the school has none."""
     school = await session.get(School, child.school_id)
-    recipients = (
-        await session.scalars(select(SchoolCounsellor.person_id).where(SchoolCounsellor.school_id == school.id))
-    ).all()
+    if only_assignee:
+        recipients = [case.assigned_to_id]
+    else:
+        recipients = (
+            await session.scalars(select(SchoolCounsellor.person_id).where(SchoolCounsellor.school_id == school.id))
+        ).all()
     if not recipients:
         # A flag nobody reads is the worst outcome: fall back to whoever oversees the region.
         recipients = (
@@ -137,7 +149,7 @@ async def _alert(
         "has_voice": flag.voice_file_id is not None,
     }
     for person_id in dict.fromkeys(recipients):
-        await enqueue(
+        message = await enqueue(
             session,
             person_id,
             "case_alert",
@@ -147,4 +159,6 @@ async def _alert(
             not_before=not_before,
             dedupe_key=f"alert:{flag.id}:{person_id}",
         )
+        if message is not None:
+            session.add(CaseAlert(case_id=case.id, person_id=person_id, outbox_id=message.id))
     return tuple(dict.fromkeys(recipients))
