@@ -11,6 +11,9 @@ import json
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
+from datetime import datetime
+from io import StringIO
+from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
@@ -23,16 +26,22 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 
 import bot.models  # noqa: F401  (every model, so that foreign keys between modules resolve)
 from bot import crypto
+from bot.cases import staff
 from bot.config import Settings, get_settings
 from bot.content import ContentError, ContentPack
 from bot.content.bundle import load_content
-from bot.db import Database
+from bot.db import Database, utcnow
 from bot.db.migrations import upgrade
 from bot.errors import InvalidInput
+from bot.i18n import gettext_for
 from bot.invites import service as invites
 from bot.invites.codes import deep_link
 from bot.invites.models import InviteKind
 from bot.models import Base
+from bot.reports import export as exports
+from bot.reports.digest import Digest, build_digest
+from bot.reports.labels import AGE_LABELS, duration, percent
+from bot.reports.scope import region_scope, school_scope
 from bot.schools import service as schools
 
 T = TypeVar("T")
@@ -256,6 +265,53 @@ def _print_invite(settings: Settings, issued: invites.IssuedInvite, scope: dict[
     _print_code(settings, data, as_json, [f"One-time {kind} invite for {where}; expires {local_expiry}."], issued.code)
 
 
+# --- counsellor: a school's counselling staff (bot/cases/staff.py) ----------------------------------------------
+
+counsellor_app = typer.Typer(help="A school's counsellors.", no_args_is_help=True)
+app.add_typer(counsellor_app, name="counsellor")
+
+
+@counsellor_app.command("remove")
+def counsellor_remove(
+    school_id: SchoolOption,
+    telegram_id: Annotated[int, typer.Option("--telegram-id", help="The counsellor's Telegram user id.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Remove a counsellor from a school: their open cases return to Unassigned, and the others are told."""
+    settings = _settings()
+    removal = _in_session(
+        settings,
+        lambda session: staff.remove_counsellor(
+            session, school_id=school_id, telegram_user_id=telegram_id, now=utcnow()
+        ),
+    )
+    returned = list(removal.returned_case_ids)
+    if as_json:
+        data = {
+            "school_id": school_id,
+            "telegram_id": telegram_id,
+            "returned_cases": returned,
+            "cancelled_follow_ups": removal.cancelled_follow_ups,
+            "told": len(removal.told_person_ids),
+        }
+        typer.echo(json.dumps(data, indent=2))
+        return
+    lines = [f"Removed Telegram user {telegram_id} as a counsellor of school {school_id}."]
+    if returned:
+        numbers = ", ".join(f"#{case_id}" for case_id in returned)
+        lines.append(f"Open cases back in Unassigned, with a new time limit to take them: {len(returned)} ({numbers}).")
+        if removal.told_person_ids:
+            told = len(removal.told_person_ids)
+            lines.append(f"Told {told}: the school's other counsellors, or the region's supervisors if none is left.")
+        else:
+            lines.append("Nobody could be told: the school has no other counsellor and its region no supervisor.")
+    else:
+        lines.append("No open cases were assigned to them.")
+    if removal.cancelled_follow_ups:
+        lines.append(f"Cancelled their {removal.cancelled_follow_ups} follow-ups planned at this school.")
+    typer.echo("\n".join(lines))
+
+
 # --- keys: encryption at rest (bot/crypto) ---------------------------------------------------------------------
 
 keys_app = typer.Typer(help="Keys for the free text that is encrypted at rest.", no_args_is_help=True)
@@ -308,6 +364,116 @@ def keys_rotate(
     typer.echo(f"Done: {rotated} values re-encrypted, {current} already had the newest key.")
 
 
+# --- export and report: for administrators and supervisors (bot/reports) ----------------------------------------
+
+export_app = typer.Typer(help="Exports for administrators.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("cases")
+def export_cases(
+    since: Annotated[
+        datetime,
+        typer.Option("--since", formats=["%Y-%m-%d"], help="Cases open at any time from this day (YYYY-MM-DD) on."),
+    ],
+    school_id: Annotated[int | None, typer.Option("--school", help="One school's cases (see `school list`).")] = None,
+    region: Annotated[str | None, typer.Option("--region", help="The cases of every school of a region.")] = None,
+    fmt: Annotated[exports.ExportFormat, typer.Option("--format", help="csv or xlsx.")] = exports.ExportFormat.CSV,
+    output: Annotated[Path | None, typer.Option("--output", dir_okay=False, help="Write to this file.")] = None,
+) -> None:
+    """Write a case report: numbers, school, nickname, severity, states, times and outcome; never anyone's notes."""
+    settings = _settings()
+    if (school_id is None) == (region is None):
+        _fail("Refused: give either --school ID or --region R.")
+    stdout = typer.get_binary_stream("stdout")
+    if fmt is exports.ExportFormat.XLSX and output is None and stdout.isatty():
+        _fail("Refused: xlsx is a binary file; give --output FILE or redirect standard output.")
+
+    async def work(session: AsyncSession) -> list[exports.CaseRow]:
+        scope = await (school_scope(session, school_id) if school_id is not None else region_scope(session, region))
+        # The day starts at midnight where the schools are, like every time in the report.
+        return await exports.case_rows(session, scope, since.replace(tzinfo=scope.timezone))
+
+    rows = _in_session(settings, work)
+    if fmt is exports.ExportFormat.XLSX:
+        data = exports.xlsx_bytes(rows)
+    else:
+        text = StringIO()
+        exports.write_csv(rows, text)
+        data = text.getvalue().encode()
+    if output is None:
+        stdout.write(data)
+        stdout.flush()
+        return
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        _fail(f"Refused: cannot write {output}: {exc.strerror}")
+    typer.echo(f"Wrote {len(rows)} cases to {output}.")
+
+
+@app.command("report")
+def report(
+    region: Annotated[str, typer.Option("--region", help="A region that has at least one school.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Print the figures of a region's digest, which its supervisors get as a chart every Monday morning."""
+    settings = _settings()
+
+    async def work(session: AsyncSession) -> Digest:
+        return await build_digest(session, await region_scope(session, region), utcnow())
+
+    digest = _in_session(settings, work)
+    if as_json:
+        typer.echo(json.dumps(digest.to_json(), ensure_ascii=False, indent=2))
+        return
+    _ = gettext_for("en")
+    total = digest.total
+    severities = ", ".join(f"{name} {count}" for name, count in total.open_by_severity.items())
+    ages = ", ".join(f"{_(AGE_LABELS[name])} {count}" for name, count in total.open_by_age.items())
+    resolved = total.checkins_completed + total.checkins_missed
+    typer.echo(
+        "\n".join(
+            [
+                f"Region {digest.region}, figures as of {digest.at}.",
+                f"Open cases: {total.open_cases} ({severities}); open for {ages}.",
+                f"Median time to take a case: {duration(total.median_seconds_to_take, _)} ({total.taken} taken in "
+                f"the last 30 days); to close one: {duration(total.median_seconds_to_close, _)} "
+                f"({total.closed} closed).",
+                f"Overdue follow-ups: {total.overdue_follow_ups}.",
+                f"Scheduled check-ins completed in the last 4 weeks: {percent(total.completion)} "
+                f"({total.checkins_completed} of {resolved}).",
+                "",
+            ]
+        )
+    )
+    header = ("id", "school", "open", "urgent", "high", "routine", "over 7 days", "overdue follow-ups", "check-ins")
+    rows = [header]
+    for school in digest.schools:
+        f = school.figures
+        by_severity = [str(count) for count in f.open_by_severity.values()]
+        rows.append(
+            (
+                str(school.id),
+                school.name,
+                str(f.open_cases),
+                *by_severity,
+                str(f.open_by_age["over_7_days"]),
+                str(f.overdue_follow_ups),
+                percent(f.completion),
+            )
+        )
+    _print_table(rows)
+
+
+def _print_table(rows: list[tuple[str, ...]]) -> None:
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        typer.echo(
+            "  ".join(cell + " " * (width - _width(cell)) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+
+
 # --- risk: the free-text scanner (bot/risk) -----------------------------------------------------------------------
 
 risk_app = typer.Typer(help="The free-text risk scanner and its lexicon.", no_args_is_help=True)
@@ -327,6 +493,74 @@ def risk_scan() -> None:
     for raw in typer.get_binary_stream("stdin"):
         result = scanner.scan(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
         typer.echo(json.dumps({"level": result.level.value, "signals": list(result.signals)}, ensure_ascii=False))
+
+
+# --- content: the content pack (bot/content, bot/guidance) ------------------------------------------------------
+
+content_app = typer.Typer(help="The content pack: check it, and see how tips are rated.", no_args_is_help=True)
+app.add_typer(content_app, name="content")
+
+
+@content_app.command("check")
+def content_check(as_json: JsonOption = False) -> None:
+    """Validate every file the bot loads; exit 2 with a message naming the file and field of the first mistake."""
+    from bot.guidance.content import AgeBand, Track
+
+    settings = _settings()
+    try:
+        content = load_content(settings.content_dir)
+    except ContentError as exc:
+        _fail(f"Content pack error: {exc}", 2)
+    guidance = content.guidance
+    tips = {track: [tip for tip in guidance.tips if guidance.track_of(tip) is track] for track in Track}
+    data = {
+        "directory": str(settings.content_dir),
+        "topics": len(guidance.topics),
+        "tips": {track.value: len(found) for track, found in tips.items()},
+        "caregiver_tips_by_age": {
+            band.value: sum(band in tip.ages for tip in tips[Track.CAREGIVER]) for band in AgeBand
+        },
+        "with_activity": sum(tip.activity is not None for tip in guidance.tips),
+        "with_audio": sum(tip.audio is not None for tip in guidance.tips),
+        "targeted_rules": len(guidance.targeted),
+    }
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    by_age = ", ".join(f"{band} {count}" for band, count in data["caregiver_tips_by_age"].items())
+    typer.echo(
+        f"Content pack OK: {settings.content_dir}\n"
+        f"Guidance: {data['tips']['caregiver']} caregiver tips ({by_age}), {data['tips']['parent']} parent tips, "
+        f"{data['topics']} topics, {data['with_activity']} with an activity, {data['with_audio']} with audio, "
+        f"{data['targeted_rules']} check-in rules."
+    )
+
+
+@content_app.command("stats")
+def content_stats(
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many tips at each end.")] = 10,
+    as_json: JsonOption = False,
+) -> None:
+    """The most and least helpful tips, from the helpful / not for me buttons."""
+    from bot.guidance.stats import tip_stats
+
+    settings = _settings()
+    stats = [item for item in _in_session(settings, tip_stats) if item.rated]
+    rows = [{**asdict(item), "helpful_share": round(item.helpful_share, 3)} for item in stats]
+    most, least = rows[:limit], list(reversed(rows[-limit:]))
+    if as_json:
+        typer.echo(json.dumps({"most_helpful": most, "least_helpful": least}, indent=2))
+        return
+    if not rows:
+        typer.echo("No feedback on tips yet.")
+        return
+    for heading, chosen in (("Most helpful", most), ("Least helpful", least)):
+        typer.echo(f"{heading}:")
+        for row in chosen:
+            typer.echo(
+                f"  {row['tip_id']:<24} {row['helpful']:>4} helpful {row['not_for_me']:>4} not for me "
+                f"{row['shown']:>5} shown"
+            )
 
 
 @app.command("run")

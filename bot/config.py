@@ -5,11 +5,12 @@ Every knob a deployer can turn lives here, with the name the README documents.
 
 from __future__ import annotations
 
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,8 +38,16 @@ class Settings(BaseSettings):
     # The sender: Telegram allows about 30 messages/s overall and 1/s per chat.
     send_rate_per_second: float = Field(default=25.0, validation_alias="SHOUHU_SEND_RATE")
     sender_interval_seconds: float = Field(default=1.0, validation_alias="SHOUHU_SENDER_INTERVAL")
-    # How often to look for check-ins that fall due, need a reminder or are missed.
+    # How often to look for check-ins that fall due, need a reminder or are missed, and for case time limits.
     due_interval_seconds: float = Field(default=30.0, validation_alias="SHOUHU_DUE_INTERVAL")
+
+    # Time limits for taking a case (bot/cases/deadlines.py): urgent in wall-clock minutes, day and night; high in
+    # school hours; routine in school days. School days are Monday to Friday, between these local times.
+    take_urgent_minutes: int = Field(default=15, ge=1, validation_alias="SHOUHU_TAKE_URGENT_MINUTES")
+    take_high_school_hours: float = Field(default=4.0, gt=0, validation_alias="SHOUHU_TAKE_HIGH_SCHOOL_HOURS")
+    take_routine_school_days: int = Field(default=3, ge=1, validation_alias="SHOUHU_TAKE_ROUTINE_SCHOOL_DAYS")
+    school_day_start: time = Field(default=time(8, 0), validation_alias="SHOUHU_SCHOOL_DAY_START")
+    school_day_end: time = Field(default=time(17, 0), validation_alias="SHOUHU_SCHOOL_DAY_END")
 
     # Fernet keys for free text at rest, newest first; unset means a development key under data/ (bot/crypto).
     encryption_keys: SecretStr | None = Field(default=None, validation_alias="SHOUHU_ENCRYPTION_KEYS")
@@ -50,6 +59,14 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("school_day_end")
+    @classmethod
+    def _school_day_ends_after_it_starts(cls, value: time, info: ValidationInfo) -> time:
+        start = info.data.get("school_day_start")
+        if start is not None and value <= start:
+            raise ValueError(f"the school day must end after it starts ({start:%H:%M})")
         return value
 
     @field_validator("encryption_keys")

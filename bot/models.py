@@ -14,9 +14,20 @@ from bot.cases.models import (
 )
 from bot.checkins.models import Checkin, CheckinSchedule
 from bot.consent.models import ConsentRecord
+from bot.contact.models import (
+    Call,
+    CallPlan,
+    CallProposal,
+    CheckinSummary,
+    ChildBirthday,
+    ContactEvent,
+    Relay,
+    SummaryConsent,
+)
 from bot.conversations.models import Conversation
 from bot.db.base import Base
 from bot.families.models import CaregiverLink, Child, Household, ParentLink
+from bot.guidance.models import GuidanceDelivery, GuidanceSchedule
 from bot.invites.models import FailedCodeAttempt, Invite
 from bot.outbox.models import OutboxMessage
 from bot.people.models import Person
@@ -26,6 +37,9 @@ from bot.telegram.inbox_models import InboundUpdate
 __all__ = [
     "AuditEvent",
     "Base",
+    "Call",
+    "CallPlan",
+    "CallProposal",
     "CaregiverLink",
     "Case",
     "CaseAlert",
@@ -33,12 +47,17 @@ __all__ = [
     "CaseTimer",
     "Checkin",
     "CheckinSchedule",
+    "CheckinSummary",
     "Child",
+    "ChildBirthday",
     "ConsentRecord",
+    "ContactEvent",
     "Conversation",
     "FailedCodeAttempt",
     "Flag",
     "FollowUp",
+    "GuidanceDelivery",
+    "GuidanceSchedule",
     "Household",
     "InboundUpdate",
     "Invite",
@@ -48,7 +67,9 @@ __all__ = [
     "Referral",
     "RegionPolicy",
     "RegionSupervisor",
+    "Relay",
     "School",
     "SchoolCounsellor",
     "SchoolGroup",
+    "SummaryConsent",
 ]

@@ -16,6 +16,10 @@ from bot.outbox.sender import Sender
 
 SEND_OUTBOX = "send-outbox"
 CHECKINS_DUE = "checkins-due"
+GUIDANCE_DUE = "guidance-due"
+CASE_DEADLINES = "case-deadlines"
+WEEKLY_DIGESTS = "weekly-digests"
+CONTACT_DUE = "contact-due"
 
 Tick = Callable[[], Awaitable[Any]]
 

@@ -32,11 +32,13 @@ async def person(db: Database, telegram_user_id: int, language: str = "zh_Hans")
         return someone.id
 
 
-async def school(db: Database, name: str, *, counsellors: tuple[int, ...] = (), now: datetime) -> int:
+async def school(
+    db: Database, name: str, *, counsellors: tuple[int, ...] = (), region: str = "云阳县", now: datetime
+) -> int:
     """A school and its counsellors, given as Telegram user ids."""
     async with db.session() as session:
         added, _code = await schools.add_school(
-            session, name=name, region="云阳县", timezone="Asia/Shanghai", hotline_region="cn", content=CONTENT.pack
+            session, name=name, region=region, timezone="Asia/Shanghai", hotline_region="cn", content=CONTENT.pack
         )
         school_id = added.id
     for telegram_user_id in counsellors:
@@ -44,6 +46,13 @@ async def school(db: Database, name: str, *, counsellors: tuple[int, ...] = (), 
         async with db.session() as session:
             await schools.add_counsellor(session, school_id, person_id, now)
     return school_id
+
+
+async def supervisor(db: Database, telegram_user_id: int, region: str, *, now: datetime) -> int:
+    person_id = await person(db, telegram_user_id)
+    async with db.session() as session:
+        await schools.add_supervisor(session, region, person_id, now)
+    return person_id
 
 
 async def family(

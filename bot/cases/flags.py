@@ -13,6 +13,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases import deadlines
+from bot.cases.groups import notify_group
 from bot.cases.models import Case, CaseAlert, CaseStatus, EventKind, Flag, FlagSource
 from bot.cases.severity import Level
 from bot.cases.timeline import add_event
@@ -102,9 +104,15 @@ async def raise_flag(
         add_event(
             session, case, EventKind.SEVERITY_CHANGED, actor_id=None, now=now, old=previous.value, new=level.value
         )
+    if opened or raised:
+        # The time limit restarts at the new severity even on a taken case: its counsellor is reminded (and the
+        # supervisors alerted) unless they act on the case in time; see deadlines._answered.
+        await deadlines.start_take_clock(session, case, now)
     # A new case or a rise is news for the whole counselling room; more evidence is news for whoever has it.
     only_assignee = not (opened or raised) and case.assigned_to_id is not None
     alerted = await _alert(session, case, flag, child, opened, now, only_assignee=only_assignee)
+    if opened or raised:
+        await notify_group(session, case, flag.id)
     return Raised(case=case, flag=flag, opened=opened, alerted_person_ids=alerted)
 
 

@@ -26,6 +26,7 @@ from bot.content import ContentPack
 from bot.db.base import utcnow
 from bot.families import service as families
 from bot.families.models import Child
+from bot.guidance.service import Guidance
 from bot.onboarding import screens as s
 from bot.people.models import Person
 from bot.risk import Scanner
@@ -55,12 +56,14 @@ class Checkins:
         checkins: CheckinContent,
         scanner: Scanner,
         clock: Callable[[], datetime] = utcnow,
+        guidance: Guidance | None = None,
     ) -> None:
         self.content = content
         self.texts = checkins
         self.questionnaire = checkins.weekly
         self.scanner = scanner
         self.clock = clock
+        self.guidance = guidance  # plans the tip a finished check-in's answers call for
 
     # -- starting ---------------------------------------------------------------------------------------------
 
@@ -207,6 +210,8 @@ class Checkins:
             checkin.completed_at = now
             checkin.symptom_score = assessment.symptom_score
             await self._complete_evidence(session, checkin, assessment, history)
+            if self.guidance is not None:
+                await self.guidance.after_checkin(session, checkin, pair.child)
         screens: list = []
         flagged = checkin.flagged_level or Level.NONE
         advised = checkin.advised_level or Level.NONE

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 @dataclass(frozen=True)
 class OutgoingMessage:
     outbox_id: int
-    person_id: int
+    person_id: int | None  # None for a group chat
     chat_id: int
     language: str
     kind: str

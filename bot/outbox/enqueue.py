@@ -14,11 +14,12 @@ from bot.outbox.models import OutboxMessage, Priority
 
 async def enqueue(
     session: AsyncSession,
-    person_id: int,
+    person_id: int | None,
     kind: str,
     params: dict[str, Any] | None = None,
     *,
     private: dict[str, Any] | None = None,
+    chat_id: int | None = None,
     priority: Priority = Priority.NORMAL,
     not_before: datetime | None = None,
     dedupe_key: str | None = None,
@@ -27,9 +28,13 @@ async def enqueue(
     """Add a row to the outbox; None (and nothing added) when a row with this dedupe_key already exists.
 
     `private` parameters (free text about a child) are stored encrypted; the renderer sees them merged in.
+    A row without a person goes to `chat_id`, a group chat.
     """
+    if (person_id is None) == (chat_id is None):
+        raise ValueError("a message goes to a person or to a group chat")
     values: dict[str, Any] = {
         "person_id": person_id,
+        "chat_id": chat_id,
         "kind": kind,
         "params": params or {},
         "private_params": json.dumps(private, ensure_ascii=False) if private else None,

@@ -37,7 +37,9 @@ class OutboxMessage(Base):
     __table_args__ = (Index("ix_outbox_due", "status", "priority", "not_before"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    # A row goes to a person's private chat, or else to `chat_id`: a group that is not anyone's private chat.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     kind: Mapped[str] = mapped_column(String(48))
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Parameters that hold what people wrote about a child, as encrypted JSON; merged into `params` to render.

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Row, Select, and_, exists, or_, select, update
+from sqlalchemy import Row, Select, and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -195,9 +195,9 @@ class Sender:
 
     def _next_due(self, now: datetime) -> Select:
         other = aliased(OutboxMessage)
-        # Spacing per chat (a person has one private chat) lives in the database, so it holds across workers.
+        # Spacing per chat (a person's private chat, or a group's) lives in the database, so it holds across workers.
         chat_busy = exists().where(
-            other.person_id == OutboxMessage.person_id,
+            or_(other.person_id == OutboxMessage.person_id, other.chat_id == OutboxMessage.chat_id),
             or_(other.status == OutboxStatus.SENDING, other.sent_at > now - self.per_chat_interval),
         )
         query = (
@@ -208,14 +208,14 @@ class Sender:
                 OutboxMessage.params,
                 OutboxMessage.private_params,
                 OutboxMessage.attempts,
-                Person.chat_id,
+                func.coalesce(OutboxMessage.chat_id, Person.chat_id).label("chat_id"),
                 Person.language,
             )
-            .join(Person, Person.id == OutboxMessage.person_id)
+            .outerjoin(Person, Person.id == OutboxMessage.person_id)
             .where(
                 OutboxMessage.status == OutboxStatus.PENDING,
                 OutboxMessage.not_before <= now,
-                Person.unreachable_since.is_(None),
+                or_(OutboxMessage.person_id.is_(None), Person.unreachable_since.is_(None)),
                 ~chat_busy,
             )
             .order_by(OutboxMessage.priority, OutboxMessage.not_before, OutboxMessage.id)
@@ -254,7 +254,8 @@ class Sender:
         outcome, values = self._row_update(claim, delivery, now)
         async with self.db.session() as session:
             await self._settle(session, message, **values)
-            if isinstance(delivery, Unreachable):
+            # A group the bot was removed from fails its row only: no person to mark.
+            if isinstance(delivery, Unreachable) and message.person_id is not None:
                 await self._mark_unreachable(session, message.person_id, delivery.reason, now)
         report.count(outcome)
 

@@ -12,14 +12,35 @@ from functools import partial
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
+from bot.cases.deadlines import run_due_follow_ups, run_due_timers
 from bot.checkins.due import run_due
 from bot.config import Settings
+from bot.contact.due import run_contact_due
 from bot.content.bundle import Content
 from bot.db import Database, utcnow
+from bot.guidance.due import run_guidance_due
 from bot.i18n import normalise_language
 from bot.outbox.sender import Sender
-from bot.scheduler import CHECKINS_DUE, add_tick, build_scheduler
-from bot.telegram import commands, handlers, render_checkins
+from bot.reports.weekly import enqueue_weekly_digests
+from bot.scheduler import (
+    CASE_DEADLINES,
+    CHECKINS_DUE,
+    CONTACT_DUE,
+    GUIDANCE_DUE,
+    WEEKLY_DIGESTS,
+    add_tick,
+    build_scheduler,
+)
+from bot.telegram import (
+    commands,
+    handlers,
+    render_cases,
+    render_checkins,
+    render_contact,
+    render_deadlines,
+    render_guidance,
+    render_reports,
+)
 from bot.telegram.inbox import Inbox, InboxApplication
 from bot.telegram.render import Style, parent_joined
 from bot.telegram.services import Clock, Services, compose
@@ -53,11 +74,39 @@ def _render_for_outbox(username: str, content: Content) -> Render:
         "parent_joined": parent_joined,
         "checkin_invite": render_checkins.checkin_invite,
         "checkin_reminder": render_checkins.checkin_reminder,
-        "case_alert": partial(render_checkins.case_alert, content=content.checkins),
+        "case_reminder": render_deadlines.case_reminder,
+        "case_escalation": render_deadlines.case_escalation,
+        "follow_up_due": render_deadlines.follow_up_due,
+        "cases_returned": render_deadlines.cases_returned,
+        "case_alert": render_cases.case_alert,
+        "counsellor_message": render_cases.counsellor_message,
+        "caregiver_reply": render_cases.caregiver_reply,
+        "case_handed_over": render_cases.case_handed_over,
+        "closure_approval": render_cases.closure_approval,
+        "closure_rejected": render_cases.closure_rejected,
+        "parent_call_request": render_cases.parent_call_request,
+        "group_case_notice": render_cases.group_case_notice,
+        "weekly_digest": render_reports.weekly_digest,
+        "guidance_tip": partial(render_guidance.guidance_tip, content=content.guidance),
+        "guidance_ask": partial(render_guidance.guidance_ask, content=content.guidance),
+        "relay_label": render_contact.relay_label,
+        "relay_copy": render_contact.relay_copy,
+        "relay_undelivered": render_contact.relay_undelivered,
+        "call_reminder_caregiver": render_contact.call_reminder_caregiver,
+        "call_reminder_parent": partial(render_contact.call_reminder_parent, starters=content.starters),
+        "call_ask": render_contact.call_ask,
+        "call_reschedule_asked": render_contact.call_reschedule_asked,
+        "contact_nudge": render_contact.contact_nudge,
+        "contact_weekly": render_contact.contact_weekly,
+        "parent_summary": partial(render_contact.parent_summary, starters=content.starters),
+        "birthday_reminder": render_contact.birthday_reminder,
+        "call_proposal": render_contact.call_proposal,
+        "call_proposal_answer": render_contact.call_proposal_answer,
     }
 
     def render(kind: str, params: dict, language: str) -> Rendered:
-        return kinds[kind](params, Style(language=normalise_language(language), bot_username=username))
+        style = Style(language=normalise_language(language), bot_username=username, checkins=content.checkins)
+        return kinds[kind](params, style)
 
     return render
 
@@ -70,7 +119,10 @@ async def running(application: InboxApplication, *, polling: bool) -> AsyncItera
         svc.bot_username = svc.bot_username or application.bot.username
         await commands.register_defaults(application.bot)
         content: Content = application.bot_data["content"]
-        transport = TelegramTransport(application.bot, _render_for_outbox(svc.bot_username, content))
+        render_outbox = _render_for_outbox(svc.bot_username, content)
+        # Handlers re-render outbox messages too: a taken case's alerts are edited to say who took it.
+        application.bot_data["render_outbox"] = render_outbox
+        transport = TelegramTransport(application.bot, render_outbox)
         sender = Sender(
             svc.db,
             transport,
@@ -80,6 +132,10 @@ async def running(application: InboxApplication, *, polling: bool) -> AsyncItera
         )
         scheduler = build_scheduler(sender, interval_seconds=svc.settings.sender_interval_seconds)
         add_tick(scheduler, CHECKINS_DUE, partial(_checkins_due, svc, content), svc.settings.due_interval_seconds)
+        add_tick(scheduler, GUIDANCE_DUE, partial(_guidance_due, svc, content), svc.settings.due_interval_seconds)
+        add_tick(scheduler, CASE_DEADLINES, partial(_case_deadlines, svc), svc.settings.due_interval_seconds)
+        add_tick(scheduler, WEEKLY_DIGESTS, partial(_weekly_digests, svc), svc.settings.due_interval_seconds)
+        add_tick(scheduler, CONTACT_DUE, partial(_contact_due, svc, content), svc.settings.due_interval_seconds)
         svc.wake_sender = sender.wake
         await application.start()
         replayed = await application.replay_unhandled()
@@ -100,6 +156,30 @@ async def running(application: InboxApplication, *, polling: bool) -> AsyncItera
 async def _checkins_due(svc: Services, content: Content) -> None:
     report = await run_due(svc.db, content.checkins.weekly, svc.clock())
     if report.opened or report.flagged:
+        svc.wake_sender()
+
+
+async def _case_deadlines(svc: Services) -> None:
+    now = svc.clock()
+    timers = await run_due_timers(svc.db, now)
+    follow_ups = await run_due_follow_ups(svc.db, now)
+    if timers.messages or follow_ups.messages:
+        svc.wake_sender()
+
+
+async def _weekly_digests(svc: Services) -> None:
+    if await enqueue_weekly_digests(svc.db, svc.clock(), default_timezone=svc.settings.timezone):
+        svc.wake_sender()
+
+
+async def _guidance_due(svc: Services, content: Content) -> None:
+    report = await run_guidance_due(svc.db, content.guidance, svc.clock())
+    if report.sent or report.asked:
+        svc.wake_sender()
+
+
+async def _contact_due(svc: Services, content: Content) -> None:
+    if (await run_contact_due(svc.db, content.starters, svc.clock())).any:
         svc.wake_sender()
 
 

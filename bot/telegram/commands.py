@@ -16,9 +16,16 @@ EVERYONE = [
 CAREGIVER = [
     ("checkin", N_("This week's check-in")),
     ("worried", N_("I'm worried about the child")),
+    ("tips", N_("Short tips for raising the children")),
     ("family", N_("Your children and their parents")),
 ]
-PARENT = [("worried", N_("I'm worried about my child")), ("family", N_("Your child's family"))]
+STAFF = [("cases", N_("The case queue"))]
+PARENT = [
+    ("calls", N_("Calls with your child, and messages to the family")),
+    ("worried", N_("I'm worried about my child")),
+    ("tips", N_("Short tips for parents far from home")),
+    ("family", N_("Your child's family")),
+]
 # Telegram wants ISO 639-1 codes for the language a command list is for.
 TELEGRAM_LANGUAGE_CODE = {"zh_Hans": "zh", "en": "en"}
 
@@ -26,6 +33,8 @@ TELEGRAM_LANGUAGE_CODE = {"zh_Hans": "zh", "en": "en"}
 def commands_for(roles: Roles | None, language: str) -> list[BotCommand]:
     _ = gettext_for(language)
     entries = list(EVERYONE)
+    if roles is not None and (roles.is_counsellor or roles.is_supervisor):
+        entries += STAFF
     if roles is not None and roles.is_caregiver:
         entries += CAREGIVER
     elif roles is not None and roles.is_parent:

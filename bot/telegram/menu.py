@@ -9,16 +9,22 @@ from bot.people.service import Roles
 
 
 class MenuItem(StrEnum):
+    CASES = "cases"
     CHECKIN = "checkin"
     FAMILY = "family"
+    TIPS = "tips"
+    CALLS = "calls"
     WORRIED = "worried"
     LANGUAGE = "language"
     HELP = "help"
 
 
 LABELS = {
+    MenuItem.CASES: N_("📂 Cases"),
     MenuItem.CHECKIN: N_("📝 Check-in"),
     MenuItem.FAMILY: N_("👨‍👩‍👧 Family"),
+    MenuItem.TIPS: N_("🌱 Tips"),
+    MenuItem.CALLS: N_("📞 Calls"),
     MenuItem.WORRIED: N_("🆘 I'm worried"),
     MenuItem.LANGUAGE: N_("🌐 Language"),
     MenuItem.HELP: N_("❓ Help"),
@@ -27,12 +33,14 @@ LABELS = {
 
 def items_for(roles: Roles) -> list[list[MenuItem]]:
     rows: list[list[MenuItem]] = []
+    if roles.is_counsellor or roles.is_supervisor:
+        rows.append([MenuItem.CASES])
     if roles.is_caregiver:
         rows.append([MenuItem.CHECKIN, MenuItem.WORRIED])
     elif roles.is_parent:
-        rows.append([MenuItem.WORRIED])
+        rows.append([MenuItem.CALLS, MenuItem.WORRIED])
     if roles.is_caregiver or roles.is_parent:
-        rows.append([MenuItem.FAMILY])
+        rows.append([MenuItem.FAMILY, MenuItem.TIPS])
     rows.append([MenuItem.LANGUAGE, MenuItem.HELP])
     return rows
 

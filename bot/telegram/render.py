@@ -14,6 +14,7 @@ from html import escape
 from babel.dates import get_month_names
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup
 
+from bot.checkins.questionnaire import CheckinContent
 from bot.content.pack import HotlineRegion
 from bot.families.invitations import ParentAlreadyLinked, ParentInviteIssued
 from bot.families.models import CaregiverRelation, Child, ParentRelation
@@ -36,10 +37,12 @@ class Reply:
 
 @dataclass(frozen=True)
 class Style:
-    """What rendering needs besides the screen: the reader's language and the bot's username for links."""
+    """What rendering needs besides the screen: the reader's language, the bot's username for links, and the
+    check-in content whose labels (questions, answers, reasons) case cards and alerts quote."""
 
     language: str
     bot_username: str
+    checkins: CheckinContent | None = None
 
 
 CAREGIVER_RELATIONS = {

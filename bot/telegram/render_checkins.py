@@ -11,33 +11,13 @@ from typing import Any
 
 from babel.dates import get_day_names
 
-from bot.cases.models import FlagSource
-from bot.cases.severity import Level
 from bot.checkins import screens as cs
 from bot.checkins.flow import SKIP
-from bot.checkins.questionnaire import Assessment, CheckinContent
 from bot.content.pack import HotlineRegion
-from bot.i18n import N_, gettext_for
+from bot.i18n import gettext_for
 from bot.telegram import keyboards as kb
 from bot.telegram.render import Reply, Style, render
 from bot.telegram.transport import Rendered
-
-LEVEL_HEADINGS = {
-    Level.URGENT: N_("🔴 URGENT"),
-    Level.HIGH: N_("🟠 High concern"),
-    Level.ROUTINE: N_("🟡 For this week"),
-}
-SOURCES = {
-    FlagSource.CHECKIN: N_("the weekly check-in"),
-    FlagSource.MISSED: N_("missed check-ins"),
-    FlagSource.WORRIED: N_('the "I\'m worried" button'),
-    FlagSource.MESSAGE: N_("a message to the bot"),
-}
-CALL_TO_ACTION = {
-    Level.URGENT: N_("Please contact the family now."),
-    Level.HIGH: N_("Please contact the family within one working day."),
-    Level.ROUTINE: N_("Please look at this during the week."),
-}
 
 
 def hotline_lines(region: HotlineRegion, language: str) -> str:
@@ -230,29 +210,3 @@ def checkin_reminder(params: dict[str, Any], style: Style) -> Rendered:
         text.format(nickname=f"<b>{escape(params['nickname'])}</b>"),
         [[_start_button(params["checkin_id"], _("▶️ Start"))]],
     )
-
-
-def case_alert(params: dict[str, Any], style: Style, content: CheckinContent) -> Rendered:
-    """What a counsellor reads first: how urgent, which child, why, and what to do."""
-    _ = gettext_for(style.language)
-    level = Level(params["level"])
-    assessment = Assessment(
-        level=level,
-        symptom_score=params["symptom_score"] or 0,
-        reasons=tuple(params["reasons"]),
-        average=params["average"],
-        missed_in_a_row=params["missed_in_a_row"],
-    )
-    who = _("{nickname}, {age} years old").format(nickname=f"<b>{escape(params['nickname'])}</b>", age=params["age"])
-    case = (_("New case #{case}") if params["opened"] else _("Added to open case #{case}")).format(
-        case=params["case_id"]
-    )
-    lines = [f"<b>{_(LEVEL_HEADINGS[level])}</b> · {escape(params['school'])}", who, case, "", _("Why:")]
-    lines += [f"• {escape(label)}" for label in content.reason_labels(assessment, style.language)]
-    lines.append(_("From: {source}").format(source=_(SOURCES[FlagSource(params["source"])])))
-    if params["note"]:
-        lines.append(_("In their words: {note}").format(note=f"<i>{escape(params['note'])}</i>"))
-    if params["has_voice"]:
-        lines.append(_("🎤 There is a voice note with the case."))
-    lines += ["", _(CALL_TO_ACTION[level])]
-    return Rendered("\n".join(lines))

@@ -8,11 +8,16 @@ from datetime import datetime
 
 from telegram.ext import ContextTypes
 
+from bot.cases.desk import Desk
+from bot.cases.replies import Replies
 from bot.checkins.flow import Checkins
+from bot.checkins.questionnaire import CheckinContent
 from bot.config import Settings
+from bot.contact.service import Contact
 from bot.content import ContentPack
 from bot.content.bundle import Content
 from bot.db import Database, utcnow
+from bot.guidance.service import Guidance
 from bot.onboarding.flow import Onboarding
 from bot.safety.worries import Worries
 
@@ -27,6 +32,11 @@ class Services:
     onboarding: Onboarding
     checkins: Checkins
     worries: Worries
+    desk: Desk
+    replies: Replies
+    checkin_content: CheckinContent
+    guidance: Guidance
+    contact: Contact
     # Every "now" of the bot comes from here, so tests can move time instead of waiting for it.
     clock: Clock = utcnow
     bot_username: str = ""
@@ -35,13 +45,19 @@ class Services:
 
 
 def compose(settings: Settings, db: Database, content: Content, clock: Clock = utcnow) -> Services:
+    guidance = Guidance(content.guidance, clock=clock)
     return Services(
         settings=settings,
         db=db,
         content=content.pack,
         onboarding=Onboarding(content.pack, clock=clock),
-        checkins=Checkins(content.pack, content.checkins, content.scanner, clock=clock),
+        checkins=Checkins(content.pack, content.checkins, content.scanner, clock=clock, guidance=guidance),
         worries=Worries(content.pack, content.checkins, content.scanner, clock=clock),
+        desk=Desk(clock=clock),
+        replies=Replies(clock=clock),
+        checkin_content=content.checkins,
+        guidance=guidance,
+        contact=Contact(clock=clock),
         clock=clock,
         bot_username=settings.telegram_bot_username or "",
     )

@@ -6,6 +6,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from telegram import Bot
@@ -31,8 +32,12 @@ UNREACHABLE_MARKERS = ("chat not found", "user is deactivated", "bot was blocked
 
 @dataclass(frozen=True)
 class Rendered:
-    text: str  # HTML parse mode
+    text: str  # HTML parse mode; with a photo, its caption (Telegram allows 1024 characters, not 4096)
     buttons: list[list[Button]] | None = None  # rows of inline (label, callback data) buttons
+    photo: bytes | None = None  # an image (PNG or JPEG) sent as one photo message with `text` as its caption
+    voice: Path | None = None  # an OGG/Opus recording sent as one voice message with `text` as its caption
+    # (chat id, message id) of a message a person sent, copied as it is (text, voice, photo…); `text` is unused
+    copy_from: tuple[int, int] | None = None
 
 
 Render = Callable[[str, dict[str, Any], str], Rendered]  # (kind, params, language)
@@ -50,9 +55,29 @@ class TelegramTransport(Transport):
             return Rejected(f"cannot render {message.kind}: missing {exc}")
         keyboard = inline(rendered.buttons) if rendered.buttons else None
         try:
-            sent = await self.bot.send_message(
-                message.chat_id, rendered.text, parse_mode=ParseMode.HTML, reply_markup=keyboard
-            )
+            if rendered.copy_from is not None:
+                sent = await self.bot.copy_message(message.chat_id, *rendered.copy_from, reply_markup=keyboard)
+            elif rendered.voice is not None:
+                sent = await self.bot.send_voice(
+                    message.chat_id,
+                    rendered.voice.read_bytes(),
+                    caption=rendered.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard,
+                )
+            elif rendered.photo is None:
+                sent = await self.bot.send_message(
+                    message.chat_id, rendered.text, parse_mode=ParseMode.HTML, reply_markup=keyboard
+                )
+            else:
+                # One message, not a photo and a text: the outbox row maps to exactly one Telegram message.
+                sent = await self.bot.send_photo(
+                    message.chat_id,
+                    rendered.photo,
+                    caption=rendered.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard,
+                )
         except tg.TelegramError as exc:
             return classify(exc)
         return Sent(sent.message_id)

@@ -7,6 +7,7 @@ import re
 from sqlalchemy import func, select
 
 from bot.families.models import CaregiverLink, Child, ParentLink
+from bot.i18n import gettext_for
 from bot.schools.models import SchoolCounsellor
 from tests.e2e.conftest import BOT_USERNAME
 
@@ -51,6 +52,7 @@ async def test_grandmother_joins_in_chinese_with_two_children(bot, db, emulator,
         "📝 每周问候",
         "🆘 我很担心",
         "👨‍👩‍👧 家人",
+        gettext_for("zh_Hans")("🌱 Tips"),
         "🌐 语言",
         "❓ 帮助",
     ]

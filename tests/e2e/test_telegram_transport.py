@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from html import escape
+from io import BytesIO
 from typing import Any
 
 import pytest
+from PIL import Image
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
@@ -20,6 +22,10 @@ from bot.outbox.enqueue import enqueue
 from bot.outbox.models import OutboxMessage, OutboxStatus
 from bot.outbox.sender import Sender
 from bot.people.models import Person
+from bot.reports.charts import DIGEST_SIZE
+from bot.reports.digest import Digest, Figures, SchoolFigures
+from bot.telegram import render_reports
+from bot.telegram.render import Style
 from bot.telegram.transport import Rendered, TelegramTransport
 from tests.e2e.conftest import TOKEN
 from tests.emulator import BotApiEmulator, SimUser
@@ -159,3 +165,57 @@ async def test_the_sender_stops_writing_to_a_person_who_blocked_the_bot(
     assert report.unreachable == 1
     assert row.status is OutboxStatus.FAILED and "blocked" in row.last_error
     assert person.unreachable_since is not None
+
+
+# --- Photos: a rendered message with an image goes out as one photo with its caption --------------------------
+
+
+def png(width: int, height: int) -> bytes:
+    buffer = BytesIO()
+    Image.new("RGB", (width, height), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def render_photo(kind: str, params: dict[str, Any], language: str) -> Rendered:
+    sizes = {"chart": (300, 200), "too_wide": (9_500, 600)}
+    caption = "<b>Chart</b> " + escape(params["name"]) * (1 if kind != "long_caption" else 150)
+    return Rendered(caption, [[("👍 OK", "ack:1")]], photo=png(*sizes.get(kind, (300, 200))))
+
+
+async def test_a_photo_goes_out_with_its_caption_and_buttons(bot: Bot, grandma: SimUser) -> None:
+    delivery = await TelegramTransport(bot, render_photo).deliver(outgoing("chart"))
+
+    [message] = grandma.messages
+    assert delivery == Sent(message.message_id)
+    assert (message.kind, message.text, message.button_data()) == ("photo", "Chart Li & Wang", ["ack:1"])
+    assert (message.media[0]["width"], message.media[0]["height"]) == (300, 200)
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"), [("too_wide", "Photo_invalid_dimensions"), ("long_caption", "Message caption is too long")]
+)
+async def test_a_photo_telegram_refuses_is_rejected(bot: Bot, grandma: SimUser, kind: str, reason: str) -> None:
+    assert await TelegramTransport(bot, render_photo).deliver(outgoing(kind)) == Rejected(reason)
+    assert grandma.messages == []
+
+
+async def test_the_sender_delivers_a_weekly_digest_as_a_chart_with_a_short_caption(
+    db: Database, bot: Bot, grandma: SimUser
+) -> None:
+    figures = Figures(checkins_completed=3, checkins_missed=1, completion=0.75)
+    digest = Digest("云阳县", "2026-11-30T08:00:00+08:00", figures, [SchoolFigures(1, "青山小学", figures)])
+    async with db.session() as session:
+        person = Person(telegram_user_id=GRANDMA_ID, chat_id=GRANDMA_ID, language="en")
+        session.add(person)
+        await session.flush()
+        await enqueue(session, person.id, "weekly_digest", digest.to_json())
+
+    def render_digest(kind: str, params: dict[str, Any], language: str) -> Rendered:
+        return render_reports.weekly_digest(params, Style(language=language, bot_username="shouhu_test_bot"))
+
+    report = await Sender(db, TelegramTransport(bot, render_digest), worker_id="e2e").run_once()
+
+    [message] = grandma.messages
+    assert report.sent == 1 and message.kind == "photo"
+    assert message.text.startswith("📊 Weekly digest: 云阳县") and "75%" in message.text
+    assert (message.media[0]["width"], message.media[0]["height"]) == DIGEST_SIZE

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.emulator.server import BotApiEmulator, Button, Call, SentMessage, SimUser, UploadedFile
+from tests.emulator.server import BotApiEmulator, Button, Call, SentMessage, SimGroup, SimUser, UploadedFile
 from tests.emulator.validation import ApiError
 
-__all__ = ["ApiError", "BotApiEmulator", "Button", "Call", "SentMessage", "SimUser", "UploadedFile"]
+__all__ = ["ApiError", "BotApiEmulator", "Button", "Call", "SentMessage", "SimGroup", "SimUser", "UploadedFile"]

@@ -96,11 +96,12 @@ def _copy(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class UploadedFile:
-    """A file the bot uploaded in a multipart request; only its size is kept."""
+    """A file the bot uploaded in a multipart request; only its size (and a PNG's dimensions) is kept."""
 
     name: str
     filename: str | None
     size: int
+    dimensions: tuple[int, int] | None = None
 
 
 @dataclass
@@ -425,6 +426,35 @@ class SimUser:
 Handler = Callable[[dict[str, Any]], Coroutine[Any, Any, Any]]
 
 
+class SimGroup(SimUser):
+    """A group chat the bot is a member of (a negative chat id): members write in it, and it records what the bot
+    posts there. It reuses a private chat's bookkeeping; only the chat and the sender of each message differ."""
+
+    def __init__(self, emulator: BotApiEmulator, chat_id: int, title: str) -> None:
+        super().__init__(emulator, chat_id, title)
+        self.title = title
+        self._member: SimUser | None = None
+
+    def __repr__(self) -> str:
+        return f"SimGroup({self.chat_id}, {self.title!r})"
+
+    def as_chat(self) -> dict[str, Any]:
+        return {"id": self.chat_id, "type": "group", "title": self.title}
+
+    def as_user(self) -> dict[str, Any]:
+        if self._member is None:
+            raise AssertionError(f"{self}: a group message needs a member who sends it (send_text_as)")
+        return self._member.as_user()
+
+    def send_text_as(self, member: SimUser, text: str) -> int:
+        """`member` writes `text` in the group; returns the update_id."""
+        self._member = member
+        try:
+            return self.send_text(text)
+        finally:
+            self._member = None
+
+
 class BotApiEmulator:
     """A local Telegram Bot API for one bot token, served on 127.0.0.1 from the running event loop."""
 
@@ -539,6 +569,14 @@ class BotApiEmulator:
                 self, user_id, first_name, last_name=last_name, username=username, language_code=language_code
             )
         return self._users[user_id]
+
+    def group(self, chat_id: int, title: str = "Test group") -> SimGroup:
+        """The simulated group with this (negative) chat id, created on first use."""
+        if chat_id >= 0:
+            raise ValueError("group chat ids are negative")
+        if chat_id not in self._users:
+            self._users[chat_id] = SimGroup(self, chat_id, title)
+        return self._users[chat_id]
 
     @property
     def users(self) -> list[SimUser]:
@@ -744,6 +782,8 @@ class BotApiEmulator:
     def _media(self, kind: str, value: Any, params: dict[str, Any]) -> Any:
         """The media object of an outgoing message, from an upload, a known file_id or a URL."""
         if isinstance(value, UploadedFile):
+            if kind == "photo":
+                validation.uploaded_photo(value.size, value.dimensions)
             file_id, unique_id = self._new_file(kind, value.size)
             size, filename = value.size, value.filename
         elif isinstance(value, str) and value in self._files:
@@ -759,7 +799,9 @@ class BotApiEmulator:
         base: dict[str, Any] = {"file_id": file_id, "file_unique_id": unique_id, "file_size": size}
         duration = _int(params.get("duration"), default=1)
         if kind == "photo":
-            return [{**base, "width": _int(params.get("width"), 1280), "height": _int(params.get("height"), 960)}]
+            dimensions = value.dimensions if isinstance(value, UploadedFile) else None
+            width, height = dimensions or (_int(params.get("width"), 1280), _int(params.get("height"), 960))
+            return [{**base, "width": width, "height": height}]
         if kind == "voice":
             return {**base, "duration": duration, "mime_type": "audio/ogg"}
         if kind == "audio":
@@ -1250,7 +1292,8 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
     if request.can_read_body:
         for name, value in (await request.post()).items():
             if isinstance(value, web.FileField):
-                files[name] = UploadedFile(name, value.filename, len(value.file.read()))
+                data = value.file.read()
+                files[name] = UploadedFile(name, value.filename, len(data), validation.image_dimensions(data))
             else:
                 raw[name] = value
     params = {name: _decode(name, value) for name, value in raw.items()}

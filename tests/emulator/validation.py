@@ -18,6 +18,10 @@ MAX_CALLBACK_DATA_BYTES = 64
 MAX_BUTTONS_PER_ROW = 8
 MAX_BUTTONS = 100
 MAX_COMMANDS = 100
+# sendPhoto: at most 10 MB, width + height at most 10000, and neither side more than 20 times the other.
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PHOTO_SIDES = 10_000
+MAX_PHOTO_RATIO = 20
 
 _ENTITY_OF_TAG = {
     "b": "bold",
@@ -406,6 +410,22 @@ def bot_commands(commands: Any) -> list[dict[str, str]]:
             raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
         checked.append({"command": name, "description": description})
     return checked
+
+
+def image_dimensions(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG header; None for other formats, which keep the emulator's default size."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR":
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    return None
+
+
+def uploaded_photo(size: int, dimensions: tuple[int, int] | None) -> None:
+    if size > MAX_PHOTO_BYTES:
+        raise bad_request("PHOTO_SAVE_FILE_INVALID")
+    if dimensions is not None:
+        width, height = dimensions
+        if width + height > MAX_PHOTO_SIDES or max(width, height) > MAX_PHOTO_RATIO * min(width, height):
+            raise bad_request("PHOTO_INVALID_DIMENSIONS")
 
 
 def secret_token(token: Any) -> str | None:

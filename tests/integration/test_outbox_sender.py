@@ -399,3 +399,24 @@ async def test_wake_runs_the_sender_long_before_its_next_tick(db: Database, tran
     finally:
         scheduler.shutdown(wait=False)
     assert transport.kinds() == ["risk_alert"]
+
+
+async def test_a_group_row_goes_to_its_chat_and_a_lost_group_marks_nobody_unreachable(db, sender, transport) -> None:
+    person_id = await add_person(db, 7001)
+    async with db.session() as session:
+        first = await enqueue(session, None, "group_case_notice", {"case_id": 1}, chat_id=-100777)
+        second = await enqueue(session, None, "group_case_notice", {"case_id": 2}, chat_id=-100777)
+        lost = await enqueue(session, None, "group_case_notice", {"case_id": 3}, chat_id=-100888)
+    await add_message(db, person_id, "private")
+    transport.script = [Sent(1), Unreachable("Forbidden: bot was kicked from the group chat")]
+    await sender.run_once()
+    chats = [(attempt.message.chat_id, attempt.message.person_id) for attempt in transport.attempts]
+    assert chats == [(-100777, None), (-100888, None), (7001, person_id)]
+    assert (await row(db, first.id)).status is OutboxStatus.SENT
+    assert (await row(db, second.id)).status is OutboxStatus.PENDING, "a group is paced like any chat"
+    assert (await row(db, lost.id)).status is OutboxStatus.FAILED
+    async with db.session() as session:
+        assert (await session.get(Person, person_id)).unreachable_since is None
+    with pytest.raises(ValueError):
+        async with db.session() as session:
+            await enqueue(session, None, "group_case_notice", {})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.telegram.handlers import checkins, menu, onboarding
+from bot.telegram.handlers import cases, checkins, contact, guidance, menu, onboarding
 
 
 def register(application: Application) -> None:
@@ -16,12 +16,25 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("family", menu.on_family, filters=private))
     application.add_handler(CommandHandler("worried", checkins.on_worried, filters=private))
     application.add_handler(CommandHandler("checkin", checkins.on_checkin, filters=private))
+    application.add_handler(CommandHandler("tips", guidance.on_tips, filters=private))
+    application.add_handler(CommandHandler("cases", cases.on_cases, filters=private))
+    groups = filters.ChatType.GROUPS
+    application.add_handler(CommandHandler("linkgroup", cases.on_link_group, filters=groups))
+    application.add_handler(CommandHandler("unlinkgroup", cases.on_unlink_group, filters=groups))
+    application.add_handler(CommandHandler("calls", contact.on_calls, filters=private))
     application.add_handler(CallbackQueryHandler(onboarding.on_button, pattern=r"^ob:"))
     application.add_handler(CallbackQueryHandler(menu.on_family_button, pattern=r"^fam:"))
     application.add_handler(CallbackQueryHandler(menu.on_language_button, pattern=r"^lang:"))
     application.add_handler(CallbackQueryHandler(checkins.on_checkin_button, pattern=r"^(ci|cn):"))
     application.add_handler(CallbackQueryHandler(checkins.on_worry_button, pattern=r"^wr:"))
     application.add_handler(CallbackQueryHandler(checkins.on_slot_button, pattern=r"^sch(:|$)"))
+    application.add_handler(CallbackQueryHandler(cases.on_case_button, pattern=r"^((cq|cs|cr|cf):|cp$)"))
+    application.add_handler(CallbackQueryHandler(cases.on_reply_button, pattern=r"^rp:"))
+    application.add_handler(CallbackQueryHandler(guidance.on_guidance_button, pattern=r"^gd:"))
+    application.add_handler(CallbackQueryHandler(contact.on_contact_button, pattern=r"^ct:"))
     application.add_handler(CallbackQueryHandler(menu.on_unknown_button))
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, menu.on_text))
-    application.add_handler(MessageHandler(private & filters.VOICE, checkins.on_voice))
+    # Voice notes go to the relay when the person asked to message the family, else where they went before.
+    application.add_handler(
+        MessageHandler(private & (filters.VOICE | filters.PHOTO | filters.VIDEO_NOTE), contact.on_media)
+    )

@@ -93,12 +93,14 @@ async def on_slot_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A voice note answers "anything else?" or follows a worry; otherwise we say we cannot listen here."""
+    """A voice note for a worry, the counselling room or "anything else?"; otherwise we say we cannot listen."""
     svc = services(context)
     file_id = update.message.voice.file_id
     async with svc.db.session() as session:
         person = await acting_person(session, update)
         screens = await svc.worries.note(session, person, voice_file_id=file_id)
+        if screens is None:
+            screens = await svc.replies.reply(session, person, voice_file_id=file_id)
         if screens is None:
             screens = await svc.checkins.note(session, person, voice_file_id=file_id)
     await show(update, context, person, screens if screens is not None else [cs.VoiceNotHeard()])

@@ -32,7 +32,10 @@ async def acting_person(session: AsyncSession, update: Update) -> Person:
 
 
 def style_for(person: Person, context: ContextTypes.DEFAULT_TYPE) -> Style:
-    return Style(language=normalise_language(person.language), bot_username=services(context).bot_username)
+    svc = services(context)
+    return Style(
+        language=normalise_language(person.language), bot_username=svc.bot_username, checkins=svc.checkin_content
+    )
 
 
 async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: Iterable[Reply]) -> None:

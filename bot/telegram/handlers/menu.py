@@ -5,6 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.cases.desk import FLOW as CASE_TEXT
+from bot.cases.replies import FLOW as CASE_REPLY
+from bot.contact.service import RELAY_FLOW, Incoming
 from bot.conversations import store
 from bot.db import utcnow
 from bot.families import service as families
@@ -15,9 +18,9 @@ from bot.onboarding import screens as s
 from bot.onboarding.flow import FLOW as ONBOARDING
 from bot.people.service import roles_of
 from bot.safety.worries import NOTE_FLOW as WORRY_NOTE
-from bot.telegram import commands
+from bot.telegram import commands, render_contact
 from bot.telegram import render as r
-from bot.telegram.handlers import checkins
+from bot.telegram.handlers import cases, checkins, contact, guidance
 from bot.telegram.handlers.common import acting_person, home_screen, retire_buttons, send, show, style_for
 from bot.telegram.keyboards import parse_callback
 from bot.telegram.menu import MenuItem, match
@@ -75,10 +78,11 @@ async def on_family(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         cared_for = await families.children_of_caregiver(session, person.id)
         own_children = await families.children_of_parent(session, person.id)
         fallback = await home_screen(session, person)
+        contact_settings = await svc.contact.family_contact(session, person)
     style = style_for(person, context)
     replies = []
     if cared_for:
-        replies.append(r.family_overview(cared_for, style))
+        replies.append(render_contact.with_family_contact(r.family_overview(cared_for, style), contact_settings, style))
     if own_children:
         replies.append(r.parent_family(own_children, style))
     if replies:
@@ -124,11 +128,14 @@ async def on_unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 
 MENU_ACTIONS = {
+    MenuItem.CASES: cases.on_cases,
     MenuItem.CHECKIN: checkins.on_checkin,
     MenuItem.FAMILY: on_family,
     MenuItem.WORRIED: checkins.on_worried,
     MenuItem.LANGUAGE: on_language,
     MenuItem.HELP: on_help,
+    MenuItem.TIPS: guidance.on_tips,
+    MenuItem.CALLS: contact.on_calls,
 }
 
 
@@ -148,6 +155,17 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             screens = await svc.onboarding.text(session, person, text)
         elif flow == WORRY_NOTE:
             screens = await svc.worries.note(session, person, text=text)
+        elif flow == CASE_TEXT:
+            screens = await svc.desk.text(session, person, text)
+        elif flow == CASE_REPLY:
+            screens = await svc.replies.reply(session, person, text=text)
+            # A reply to the counselling room is read for risk like any other words from a family.
+            screens += await svc.worries.message(session, person, text) or []
+        elif flow == RELAY_FLOW:
+            # Words for the family are passed on only after "✉️ Message the family", and read for risk too.
+            message = update.message
+            screens = await svc.contact.relay(session, person, Incoming(message.chat_id, message.message_id))
+            screens += await svc.worries.message(session, person, text) or []
         else:
             screens = await svc.checkins.note(session, person, text=text)
         # Then a typed code; then anything else, which is read for risk before we point home.

@@ -1,0 +1,116 @@
+"""Changes to a school's counselling staff that move cases: removing a counsellor returns their open cases.
+
+The returned cases wait in Unassigned again, with a fresh time limit for taking them, and the school's other
+counsellors (or, when none is left, the region's supervisors) are told through the outbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.audit import log as audit
+from bot.cases import deadlines
+from bot.cases.models import Case, CaseStatus, EventKind, FollowUp, FollowUpStatus
+from bot.cases.severity import Level, most_severe
+from bot.cases.timeline import add_event
+from bot.checkins.timing import outside_quiet_hours
+from bot.errors import InvalidInput
+from bot.outbox.enqueue import enqueue
+from bot.outbox.models import Priority
+from bot.people.models import Person
+from bot.schools.models import School, SchoolCounsellor
+from bot.schools.service import get_school
+
+
+@dataclass(frozen=True)
+class Removal:
+    school_id: int
+    person_id: int
+    returned_case_ids: tuple[int, ...]
+    cancelled_follow_ups: int
+    told_person_ids: tuple[int, ...]
+
+
+async def remove_counsellor(
+    session: AsyncSession,
+    *,
+    school_id: int,
+    telegram_user_id: int,
+    now: datetime,
+    targets: deadlines.Targets | None = None,
+) -> Removal:
+    school = await get_school(session, school_id)
+    person_id = await session.scalar(select(Person.id).where(Person.telegram_user_id == telegram_user_id))
+    if person_id is None:
+        raise InvalidInput("unknown_person", f"nobody with Telegram id {telegram_user_id} uses Shouhu")
+    link = await session.scalar(
+        select(SchoolCounsellor).where(SchoolCounsellor.school_id == school.id, SchoolCounsellor.person_id == person_id)
+    )
+    if link is None:
+        raise InvalidInput(
+            "not_a_counsellor", f"Telegram id {telegram_user_id} is not a counsellor of school {school.id}"
+        )
+    link_id = link.id
+    await session.delete(link)
+    audit.record(session, "school.counsellor_removed", "school", school.id, actor="cli", person_id=person_id)
+
+    cases = (
+        await session.scalars(
+            select(Case)
+            .where(Case.school_id == school.id, Case.assigned_to_id == person_id, Case.status != CaseStatus.CLOSED)
+            .order_by(Case.id)
+            .with_for_update()
+        )
+    ).all()
+    for case in cases:
+        case.status, case.assigned_to_id, case.taken_at, case.updated_at = CaseStatus.NEW, None, None, now
+        add_event(
+            session, case, EventKind.RETURNED, actor_id=None, now=now, reason="counsellor_removed", counsellor=person_id
+        )
+        await deadlines.start_take_clock(session, case, now, targets=targets)
+    # A removed counsellor must not hear about the school's children any more, follow-ups included.
+    cancelled = await session.execute(
+        update(FollowUp)
+        .where(
+            FollowUp.counsellor_id == person_id,
+            FollowUp.status.in_([FollowUpStatus.PENDING, FollowUpStatus.DUE]),
+            FollowUp.case_id.in_(select(Case.id).where(Case.school_id == school.id)),
+        )
+        .values(status=FollowUpStatus.CANCELLED)
+    )
+    told: list[int] = []
+    if cases:
+        told = await _tell(session, school, link_id, cases, now)
+    return Removal(
+        school_id=school.id,
+        person_id=person_id,
+        returned_case_ids=tuple(case.id for case in cases),
+        cancelled_follow_ups=cancelled.rowcount,
+        told_person_ids=tuple(told),
+    )
+
+
+async def _tell(session: AsyncSession, school: School, link_id: int, cases: Sequence[Case], now: datetime) -> list[int]:
+    """One row per remaining counsellor; the region's supervisors when nobody is left to take the cases."""
+    recipients = await deadlines.counsellors_of(session, school.id)
+    if not recipients:
+        recipients = await deadlines.supervisors_of(session, school.region)
+    severity = most_severe(*(case.severity for case in cases))
+    params = {"school": school.name, "count": len(cases), "case_ids": [case.id for case in cases]}
+    for person_id in dict.fromkeys(recipients):
+        await enqueue(
+            session,
+            person_id,
+            "cases_returned",
+            params,
+            priority=Priority.URGENT if severity is Level.URGENT else Priority.NORMAL,
+            not_before=now if severity.rank >= Level.HIGH.rank else outside_quiet_hours(now, school.timezone),
+            # The removed link's id: a retried removal can never tell anyone twice.
+            dedupe_key=f"returned:{link_id}:{person_id}",
+        )
+    return list(dict.fromkeys(recipients))
