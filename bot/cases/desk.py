@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import deadlines
@@ -40,6 +40,7 @@ from bot.cases.screens import Folder, Purpose
 from bot.cases.severity import Level
 from bot.cases.timeline import add_event
 from bot.checkins.models import Checkin, CheckinStatus
+from bot.contact.models import ContactEvent
 from bot.conversations import store
 from bot.db.base import utcnow
 from bot.families.models import CaregiverLink, Child, ParentLink
@@ -54,6 +55,8 @@ PAGE_SIZE = 8
 TIMELINE_LENGTH = 12
 TEXT_MAX = 1000
 TREND_WEEKS = 8
+# No contact with a parent for this long shows on the case card as a lapse.
+CONTACT_LAPSE = timedelta(days=21)
 FOLLOW_UP_CHOICES = {
     "1d": timedelta(days=1),
     "3d": timedelta(days=3),
@@ -143,8 +146,6 @@ class Desk:
                 .where(CaregiverLink.child_id == child.id)
             )
         ).all()
-        parents = (await session.scalars(select(ParentLink.relation).where(ParentLink.child_id == child.id))).all()
-        last_contact = await self._parent_contact(session, child.id)
         flags = (await session.scalars(select(Flag).where(Flag.case_id == case.id).order_by(Flag.created_at))).all()
         answers = await self._answers(session, [f.checkin_id for f in flags if f.checkin_id])
         events = (
@@ -175,7 +176,7 @@ class Desk:
             age=age_of(child, now),
             grade=child.grade,
             caregivers=tuple((name, relation.value) for name, relation in caregivers),
-            parents=tuple((relation.value, last_contact) for relation in parents),
+            parents=await self._parents(session, child.id, now),
             assignee=names.get(case.assigned_to_id),
             opened_at=case.opened_at,
             flags=tuple(
@@ -225,7 +226,28 @@ class Desk:
         rows = await session.execute(select(Checkin.id, Checkin.answers).where(Checkin.id.in_(checkin_ids)))
         return {checkin_id: answers for checkin_id, answers in rows}
 
-    async def _parent_contact(self, session: AsyncSession, child_id: int):
+    async def _parents(self, session: AsyncSession, child_id: int, now: datetime) -> tuple[cx.ParentView, ...]:
+        """Each linked parent, when they were last in touch (the contact log, or a check-in's word for it), and
+        whether contact has lapsed: a long silence from far away matters to how a child is doing."""
+        reported = await self._parent_contact(session, child_id)
+        rows = await session.execute(
+            select(ParentLink.person_id, ParentLink.relation, ParentLink.created_at).where(
+                ParentLink.child_id == child_id
+            )
+        )
+        views = []
+        for parent_id, relation, linked_at in rows.all():
+            logged = await session.scalar(
+                select(func.max(ContactEvent.at)).where(
+                    ContactEvent.parent_id == parent_id, ContactEvent.child_id == child_id
+                )
+            )
+            last = max((moment for moment in (logged, reported) if moment is not None), default=None)
+            lapsed = now - (last or linked_at) >= CONTACT_LAPSE
+            views.append(cx.ParentView(relation.value, last.date() if last else None, lapsed))
+        return tuple(views)
+
+    async def _parent_contact(self, session: AsyncSession, child_id: int) -> datetime | None:
         """When a check-in last said the child was in touch with their parents (any contact that week)."""
         rows = await session.execute(
             select(Checkin.completed_at, Checkin.answers)
@@ -235,7 +257,7 @@ class Desk:
         )
         for completed_at, answers in rows:
             if answers.get("parents") in ("often", "some"):
-                return completed_at.date()
+                return completed_at
         return None
 
     async def _trend(self, session: AsyncSession, child_id: int, timezone: str, now: datetime):

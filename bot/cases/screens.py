@@ -99,6 +99,13 @@ class FollowUpView:
 
 
 @dataclass(frozen=True)
+class ParentView:
+    relation: str
+    last_in_touch: date | None
+    lapsed: bool  # no contact for three weeks or more
+
+
+@dataclass(frozen=True)
 class Card:
     case_id: int
     severity: Level
@@ -109,7 +116,7 @@ class Card:
     age: int
     grade: str | None
     caregivers: tuple[tuple[str, str], ...]  # (name, relation)
-    parents: tuple[tuple[str, date | None], ...]  # (relation, last week a check-in said they were in touch)
+    parents: tuple[ParentView, ...]
     assignee: str | None
     opened_at: datetime
     flags: tuple[FlagView, ...]

@@ -365,10 +365,15 @@ def help_text(roles: Roles, style: Style) -> Reply:
 
 
 def parent_joined(params: dict, style: Style) -> Rendered:
+    """To the caregivers when a parent joins: the moment to ask whether parents may get the weekly summary."""
     _ = gettext_for(style.language)
-    return Rendered(
-        _("💌 {nickname}'s {parent} has joined Shouhu.").format(
-            nickname=f"<b>{escape(params['nickname'])}</b>",
-            parent=_(PARENT_NAMES[ParentRelation(params["relation"])]),
-        )
+    parent = _(PARENT_NAMES[ParentRelation(params["relation"])])
+    joined = _("💌 {nickname}'s {parent} has joined Shouhu.").format(
+        nickname=f"<b>{escape(params['nickname'])}</b>", parent=parent
     )
+    ask = _(
+        "May the parents get a short summary after each weekly check-in (mood, sleep, school; never your own "
+        "words)? You can change this any time in 👨‍👩‍👧 Family."
+    )
+    buttons = [[(_("✅ Yes, send summaries"), kb.callback("ct", "s", 1)), (_("Not now"), kb.callback("ct", "s", 0))]]
+    return Rendered(f"{joined}\n\n{ask}", buttons)

@@ -327,13 +327,16 @@ def _(screen: cx.Card, style: Style) -> Reply:
     for name, relation in screen.caregivers:
         label = CAREGIVER_RELATIONS.get(relation)
         lines.append(_("Caregiver: {name} ({relation})").format(name=escape(name), relation=_(label) if label else ""))
-    for relation, last in screen.parents:
-        parent = _(PARENT_NAMES[relation])
-        lines.append(
-            _("Parent: {parent}, last in touch {when}").format(parent=parent, when=last.isoformat())
-            if last
+    for view in screen.parents:
+        parent = _(PARENT_NAMES[view.relation])
+        line = (
+            _("Parent: {parent}, last in touch {when}").format(parent=parent, when=view.last_in_touch.isoformat())
+            if view.last_in_touch
             else _("Parent: {parent}, no contact reported lately").format(parent=parent)
         )
+        if view.lapsed:
+            line += " · " + _("⚠️ no contact for 3 weeks or more")
+        lines.append(line)
     lines += ["", "<b>" + _("Evidence") + "</b>"]
     for flag in screen.flags:
         reasons = reason_lines(style, flag.level, flag.reasons, flag.symptom_score, flag.average, flag.missed_in_a_row)

@@ -178,3 +178,20 @@ async def test_a_linked_school_group_gets_one_line_without_the_childs_details(bo
     async with db.session() as session:
         li_person = await people.find_by_telegram_id(session, 6501)
     assert li_person.chat_id == 6501, "writing in the group did not take over the counsellor's private chat"
+
+
+async def test_words_typed_after_leaving_for_the_menu_are_not_saved_as_a_note(bot, db, emulator, school) -> None:
+    li = await add_counsellor(db, emulator, school, 6701)
+    await urgent_case(emulator, school, 6700, nickname="小东")
+    alert = await li.wait_for_message(timeout=10)
+    li.press_button(alert, "📂 打开")
+    card = await li.wait_for_message()
+    li.press_button(card, "📝 记录")
+    assert "请输入记录" in (await li.wait_for_message()).text
+    li.send_text("📂 个案")  # changed their mind: went to the queue instead
+    await li.wait_for_message()
+    li.send_text("下午开会")
+    await li.wait_for_message()
+    async with db.session() as session:
+        notes = (await session.scalars(select(CaseEvent).where(CaseEvent.kind == EventKind.NOTE))).all()
+    assert notes == []

@@ -6,6 +6,7 @@ import re
 
 from sqlalchemy import func, select
 
+from bot.contact.models import SummaryConsent
 from bot.families.models import CaregiverLink, Child, ParentLink
 from bot.i18n import gettext_for
 from bot.schools.models import SchoolCounsellor
@@ -102,8 +103,11 @@ async def test_caregiver_invites_the_mother_who_joins_in_english(bot, db, emulat
     assert "linked to" in linked.text and "小明" in linked.text
     told = await grandma.wait_for_message(lambda m: "加入守护" in m.text, timeout=10)
     assert "小明的妈妈" in told.text
+    grandma.press_button(told, "✅ 可以，发小结")  # the moment to ask whether parents may get summaries
+    await grandma.wait_for_message()
     async with db.session() as session:
         assert (await session.scalar(select(ParentLink.relation))).value == "mother"
+        assert (await session.scalar(select(SummaryConsent.share))) is True
 
 
 async def test_bad_codes_stale_buttons_and_forged_data_change_nothing(bot, db, emulator, school) -> None:

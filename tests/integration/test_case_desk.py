@@ -13,7 +13,9 @@ from bot.cases.flags import Evidence, raise_flag
 from bot.cases.models import Case, CaseStatus, FlagSource, FollowUp, FollowUpStatus
 from bot.cases.screens import Folder, Purpose
 from bot.cases.severity import Level
-from bot.families.models import Child
+from bot.contact.models import ContactEvent, ContactKind
+from bot.families import service as families
+from bot.families.models import Child, ParentRelation
 from bot.onboarding import screens as s
 from bot.people.models import Person
 from bot.schools.models import SchoolCounsellor
@@ -151,3 +153,26 @@ async def test_severity_changes_need_a_reason_and_are_on_the_timeline(db, desk) 
     assert card.severity is Level.URGENT
     change = [e for e in card.events if e.kind.value == "severity_changed"][-1]
     assert change.text == "奶奶电话里说孩子今晚不见了" and change.details == {"old": "routine", "new": "urgent"}
+
+
+async def test_the_card_shows_when_a_parents_contact_has_lapsed(db, desk, clock) -> None:
+    here = await factories.school(db, "青山小学", counsellors=(10,), now=NOW)
+    family = await factories.family(db, here, 100, ("甲", "乙"), now=NOW)
+    for telegram_user_id, child_id in ((200, family.child_ids[0]), (201, family.child_ids[1])):
+        parent_id = await factories.person(db, telegram_user_id)
+        async with db.session() as session:
+            await families.link_parent(
+                session, person_id=parent_id, child_id=child_id, relation=ParentRelation.MOTHER, now=NOW
+            )
+    async with db.session() as session:
+        session.add(ContactEvent(parent_id=parent_id, child_id=family.child_ids[1], kind=ContactKind.CALL, at=NOW))
+    clock.now = NOW + timedelta(days=22)
+    silent = await flag(db, family.child_ids[0], Level.ROUTINE, clock.now)
+    called = await flag(db, family.child_ids[1], Level.ROUTINE, clock.now)
+    [silent_card] = await act(db, 10, lambda session, p: desk.open(session, p, silent))
+    [called_card] = await act(db, 10, lambda session, p: desk.open(session, p, called))
+    assert [(v.last_in_touch, v.lapsed) for v in silent_card.parents] == [(None, True)]
+    assert [(v.last_in_touch, v.lapsed) for v in called_card.parents] == [(NOW.date(), True)]
+    clock.now = NOW + timedelta(days=20)
+    [recent] = await act(db, 10, lambda session, p: desk.open(session, p, called))
+    assert [v.lapsed for v in recent.parents] == [False]

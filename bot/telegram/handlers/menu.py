@@ -139,10 +139,22 @@ MENU_ACTIONS = {
 }
 
 
+async def _leave_pending_flow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A menu press means the person moved on: words typed next must not land in a note, reply or relay they left.
+    Onboarding is kept, so that an interrupted sign-up still resumes."""
+    svc = services(context)
+    async with svc.db.session() as session:
+        person = await acting_person(session, update)
+        conversation = await store.current(session, person.id)
+        if conversation is not None and conversation.flow != ONBOARDING:
+            await store.end(session, conversation)
+
+
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A menu button's label, an answer a flow waits for, a typed code, words of worry, or else the way home."""
     item = match(update.message.text)
     if item is not None:
+        await _leave_pending_flow(update, context)
         await MENU_ACTIONS[item](update, context)
         return
     svc = services(context)
