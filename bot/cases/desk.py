@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import deadlines
@@ -40,7 +40,7 @@ from bot.cases.screens import Folder, Purpose
 from bot.cases.severity import Level
 from bot.cases.timeline import add_event
 from bot.checkins.models import Checkin, CheckinStatus
-from bot.contact.models import ContactEvent
+from bot.contact.lapse import CONTACT_LAPSE, last_logged_contact
 from bot.conversations import store
 from bot.db.base import utcnow
 from bot.families.models import CaregiverLink, Child, ParentLink
@@ -55,8 +55,6 @@ PAGE_SIZE = 8
 TIMELINE_LENGTH = 12
 TEXT_MAX = 1000
 TREND_WEEKS = 8
-# No contact with a parent for this long shows on the case card as a lapse.
-CONTACT_LAPSE = timedelta(days=21)
 FOLLOW_UP_CHOICES = {
     "1d": timedelta(days=1),
     "3d": timedelta(days=3),
@@ -237,11 +235,7 @@ class Desk:
         )
         views = []
         for parent_id, relation, linked_at in rows.all():
-            logged = await session.scalar(
-                select(func.max(ContactEvent.at)).where(
-                    ContactEvent.parent_id == parent_id, ContactEvent.child_id == child_id
-                )
-            )
+            logged = await last_logged_contact(session, parent_id, child_id)
             last = max((moment for moment in (logged, reported) if moment is not None), default=None)
             lapsed = now - (last or linked_at) >= CONTACT_LAPSE
             views.append(cx.ParentView(relation.value, last.date() if last else None, lapsed))

@@ -22,6 +22,7 @@ from bot.checkins import screens as cs
 from bot.checkins.models import Checkin, CheckinOrigin, CheckinSchedule, CheckinStatus
 from bot.checkins.questionnaire import ANSWERED, SKIPPED, Assessment, CheckinContent, History, Question, assess
 from bot.checkins.timing import local_date
+from bot.contact.lapse import contact_lapsed
 from bot.content import ContentPack
 from bot.db.base import utcnow
 from bot.families import service as families
@@ -303,10 +304,12 @@ class Checkins:
         ).all()
         rule = self.questionnaire.scoring.parent_contact
         last_week = earlier[0] if earlier and earlier[0].completed_at >= checkin.due_at - LAST_WEEK else None
+        none_last_week = last_week is not None and last_week.answers.get(rule.question) == rule.none_option
+        # Three weeks with no contact in the log count like a week without contact reported.
+        lapsed = await contact_lapsed(session, checkin.child_id, self.clock())
         return History(
             recent_symptom_scores=[c.symptom_score for c in earlier if c.symptom_score is not None],
-            parent_contact_none_last_week=last_week is not None
-            and last_week.answers.get(rule.question) == rule.none_option,
+            parent_contact_none_last_week=none_last_week or lapsed,
         )
 
     def _evidence(self, checkin: Checkin, assessment: Assessment, history: History) -> Evidence:

@@ -261,7 +261,9 @@ def parent_call_request(params: dict[str, Any], style: Style) -> Rendered:
     _ = gettext_for(style.language)
     return Rendered(
         _(
-            "📞 The counselling room of {school} asks you to call home soon, to talk with {nickname} and the family."
+            "📞 The counselling room of {school} asks you to call home soon, to talk with {nickname} and the family.\n"
+            "A calm, warm call helps most: ask how the week went, listen, and say you are proud of them. "
+            "The teacher may call you too."
         ).format(school=escape(params["school"]), nickname=f"<b>{escape(params['nickname'])}</b>")
     )
 
