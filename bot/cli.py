@@ -38,6 +38,7 @@ from bot.invites import service as invites
 from bot.invites.codes import deep_link
 from bot.invites.models import InviteKind
 from bot.models import Base
+from bot.people.forget import forget
 from bot.reports import export as exports
 from bot.reports.digest import Digest, build_digest
 from bot.reports.labels import AGE_LABELS, duration, percent
@@ -309,6 +310,43 @@ def counsellor_remove(
         lines.append("No open cases were assigned to them.")
     if removal.cancelled_follow_ups:
         lines.append(f"Cancelled their {removal.cancelled_follow_ups} follow-ups planned at this school.")
+    typer.echo("\n".join(lines))
+
+
+# --- data: deleting a person's data on request -----------------------------------------------------------------
+
+data_app = typer.Typer(help="A person's data.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("forget")
+def data_forget(
+    telegram_id: Annotated[int, typer.Option("--telegram-id", help="The person's Telegram user id.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Delete a person and what they shared, and any child left with nobody linked (with its check-ins and cases)."""
+    if not yes:
+        _fail("This deletes the person's data for good. Run it again with --yes to confirm.")
+    settings = _settings()
+    forgotten = _in_session(settings, lambda session: forget(session, telegram_id, utcnow()))
+    if forgotten is None:
+        _fail(f"Refused: nobody with Telegram id {telegram_id} uses Shouhu.")
+    if as_json:
+        data = {
+            "telegram_id": telegram_id,
+            "children_deleted": forgotten.children_deleted,
+            "cases_returned": forgotten.cases_returned,
+        }
+        typer.echo(json.dumps(data, indent=2))
+        return
+    lines = [f"Deleted Telegram user {telegram_id} and what they shared."]
+    if forgotten.children_deleted:
+        lines.append(
+            f"Children left with nobody linked, deleted with their check-ins and cases: {forgotten.children_deleted}."
+        )
+    if forgotten.cases_returned:
+        lines.append(f"Open cases they had as a counsellor, back in Unassigned: {forgotten.cases_returned}.")
     typer.echo("\n".join(lines))
 
 
