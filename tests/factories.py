@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.cases.flags import Evidence, raise_flag
+from bot.cases.models import FlagSource
+from bot.cases.severity import Level
 from bot.checkins.planning import plan_for_new_child
 from bot.config import PROJECT_ROOT
 from bot.content.bundle import load_content
 from bot.db import Database
 from bot.families import service as families
-from bot.families.models import CaregiverRelation
+from bot.families.models import CaregiverRelation, Child
 from bot.people import service as people
 from bot.schools import service as schools
 
@@ -76,3 +79,18 @@ async def family(
             await plan_for_new_child(session, caregiver_id, child.id, "Asia/Shanghai", now)
             child_ids.append(child.id)
     return Family(caregiver_id, tuple(child_ids))
+
+
+async def flag(db: Database, child_id: int, level: Level, now: datetime, reason: str = "worried_other") -> int:
+    """An "I'm worried" flag on a child, as the button raises it; the id of the case it opened or joined."""
+    async with db.session() as session:
+        raised = await raise_flag(
+            session,
+            child=await session.get(Child, child_id),
+            level=level,
+            source=FlagSource.WORRIED,
+            evidence=Evidence(reasons=(reason,)),
+            raised_by_id=None,
+            now=now,
+        )
+        return raised.case.id

@@ -16,7 +16,7 @@ from typing import Annotated, Literal, cast
 from pydantic import Field, field_validator, model_validator
 
 from bot.cases.severity import Level, most_severe
-from bot.content.pack import ContentError, Localised, _load, _Strict
+from bot.content.pack import ContentError, Localised, _Strict, load_model
 from bot.i18n import SUPPORTED_LANGUAGES
 
 # Ids end up in Telegram callback_data (64 bytes), so they stay short and ASCII.
@@ -520,9 +520,9 @@ class CheckinContent:
 
 
 def load_checkin_content(content_dir: Path) -> CheckinContent:
-    weekly = cast(Questionnaire, _load(content_dir / "checkins", "weekly.yaml", Questionnaire))
-    worried = cast(WorriedMenu, _load(content_dir / "checkins", "worried.yaml", WorriedMenu))
-    safety = cast(SafetyTexts, _load(content_dir, "safety.yaml", SafetyTexts))
+    weekly = cast(Questionnaire, load_model(content_dir / "checkins", "weekly.yaml", Questionnaire))
+    worried = cast(WorriedMenu, load_model(content_dir / "checkins", "worried.yaml", WorriedMenu))
+    safety = cast(SafetyTexts, load_model(content_dir, "safety.yaml", SafetyTexts))
     if shared := sorted(set(weekly.reasons) & set(worried.reasons)):
         raise ContentError(
             f"{content_dir / 'checkins' / 'worried.yaml'}: reasons {shared} are also in weekly.yaml; "

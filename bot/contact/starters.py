@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.content.pack import Localised, _load, _Strict
+from bot.content.pack import Localised, _Strict, load_model
 from bot.guidance.content import AgeBand
 from bot.i18n import SUPPORTED_LANGUAGES
 
@@ -75,7 +75,7 @@ class StarterContent(_Strict):
 
 
 def load_starters(content_dir: Path) -> StarterContent:
-    return _load(content_dir, str(STARTERS_FILE), StarterContent)
+    return load_model(content_dir, str(STARTERS_FILE), StarterContent)
 
 
 def themes_from(answers: Mapping[str, str] | None) -> list[Theme]:

@@ -78,7 +78,8 @@ class ContentPack(_Strict):
         return self.hotlines.regions[key]
 
 
-def _load(directory: Path, filename: str, model: type[_Strict]) -> _Strict:
+def load_model(directory: Path, filename: str, model: type[BaseModel]) -> BaseModel:
+    """One file of the content pack, validated by `model`; a ContentError names the file and the field."""
     path = directory / filename
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -97,8 +98,8 @@ def _load(directory: Path, filename: str, model: type[_Strict]) -> _Strict:
 
 def load_content_pack(directory: Path) -> ContentPack:
     return ContentPack(
-        hotlines=_load(directory, "hotlines.yaml", HotlineFile),
-        consent=_load(directory, "consent.yaml", ConsentFile),
+        hotlines=load_model(directory, "hotlines.yaml", HotlineFile),
+        consent=load_model(directory, "consent.yaml", ConsentFile),
     )
 
 

@@ -17,7 +17,7 @@ from typing import cast
 from pydantic import Field, field_validator, model_validator
 
 from bot.checkins.questionnaire import LABEL_MAX, ContentId, Questionnaire
-from bot.content.pack import ContentError, Localised, _load, _Strict
+from bot.content.pack import ContentError, Localised, _Strict, load_model
 from bot.i18n import SUPPORTED_LANGUAGES
 
 GUIDANCE_DIR = Path("guidance")
@@ -217,7 +217,7 @@ def _check_rules(path: Path, content: GuidanceContent, questionnaire: Questionna
 
 def load_guidance_content(content_dir: Path, questionnaire: Questionnaire) -> GuidanceContent:
     directory = content_dir / GUIDANCE_DIR
-    topics_file = cast(TopicsFile, _load(directory, TOPICS_FILE, TopicsFile))
+    topics_file = cast(TopicsFile, load_model(directory, TOPICS_FILE, TopicsFile))
     topics = {topic.id: topic for topic in topics_file.topics}
     if len(topics) != len(topics_file.topics):
         raise ContentError(f"{directory / TOPICS_FILE}: topics: duplicate topic ids")
@@ -227,7 +227,7 @@ def load_guidance_content(content_dir: Path, questionnaire: Questionnaire) -> Gu
     tips: list[Tip] = []
     seen: set[str] = set()
     for path in tip_files:
-        file_tips = cast(TipsFile, _load(path.parent, path.name, TipsFile)).tips
+        file_tips = cast(TipsFile, load_model(path.parent, path.name, TipsFile)).tips
         _check_tips(path, file_tips, topics, directory, seen)
         tips.extend(file_tips)
     content = GuidanceContent(directory, tuple(topics_file.topics), tuple(tips), tuple(topics_file.targeted))

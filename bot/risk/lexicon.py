@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from bot.content.pack import ContentError
+from bot.content.pack import load_model
 
 Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Phrases = Annotated[list[Phrase], Field(min_length=1)]
@@ -69,16 +68,4 @@ class Lexicon(_Strict):
 
 
 def load_lexicon(path: Path) -> Lexicon:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ContentError(f"{path}: file is missing") from exc
-    except yaml.YAMLError as exc:
-        raise ContentError(f"{path}: not valid YAML ({exc})") from exc
-    try:
-        return Lexicon.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc']) or '(top)'}: {error['msg']}" for error in exc.errors()
-        )
-        raise ContentError(f"{path}: {problems}") from exc
+    return cast(Lexicon, load_model(path.parent, path.name, Lexicon))

@@ -10,14 +10,12 @@ from sqlalchemy import select
 
 from bot.cases import deadlines
 from bot.cases.deadlines import run_due_follow_ups, run_due_timers
-from bot.cases.flags import Evidence, raise_flag
 from bot.cases.models import (
     Case,
     CaseEvent,
     CaseStatus,
     CaseTimer,
     EventKind,
-    FlagSource,
     FollowUp,
     FollowUpStatus,
     TimerKind,
@@ -25,7 +23,6 @@ from bot.cases.models import (
 from bot.cases.severity import Level
 from bot.cases.timeline import add_event
 from bot.db import Database
-from bot.families.models import Child
 from bot.outbox.models import OutboxMessage, Priority
 from bot.people.models import Person
 from bot.telegram import render_deadlines
@@ -39,18 +36,7 @@ WEDNESDAY_0830 = datetime(2026, 12, 2, 8, 30, tzinfo=SHANGHAI).astimezone(UTC)
 
 
 async def flag(db: Database, child_id: int, level: Level, now: datetime) -> int:
-    async with db.session() as session:
-        child = await session.get(Child, child_id)
-        raised = await raise_flag(
-            session,
-            child=child,
-            level=level,
-            source=FlagSource.WORRIED,
-            evidence=Evidence(reasons=("said_want_to_die",)),
-            raised_by_id=None,
-            now=now,
-        )
-        return raised.case.id
+    return await factories.flag(db, child_id, level, now, reason="said_want_to_die")
 
 
 async def take(db: Database, case_id: int, person_id: int, now: datetime) -> None:

@@ -9,13 +9,12 @@ from sqlalchemy import delete, select
 
 from bot.cases import screens as cx
 from bot.cases.desk import Desk
-from bot.cases.flags import Evidence, raise_flag
-from bot.cases.models import Case, CaseStatus, FlagSource, FollowUp, FollowUpStatus
+from bot.cases.models import Case, CaseStatus, FollowUp, FollowUpStatus
 from bot.cases.screens import Folder, Purpose
 from bot.cases.severity import Level
 from bot.contact.models import ContactEvent, ContactKind
 from bot.families import service as families
-from bot.families.models import Child, ParentRelation
+from bot.families.models import ParentRelation
 from bot.onboarding import screens as s
 from bot.people.models import Person
 from bot.schools.models import SchoolCounsellor
@@ -44,18 +43,7 @@ def desk(clock) -> Desk:
 
 
 async def flag(db, child_id: int, level: Level, now: datetime = NOW) -> int:
-    async with db.session() as session:
-        child = await session.get(Child, child_id)
-        raised = await raise_flag(
-            session,
-            child=child,
-            level=level,
-            source=FlagSource.WORRIED,
-            evidence=Evidence(reasons=("worried_other",)),
-            raised_by_id=None,
-            now=now,
-        )
-        return raised.case.id
+    return await factories.flag(db, child_id, level, now)
 
 
 async def act(db, telegram_user_id: int, call):

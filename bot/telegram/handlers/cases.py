@@ -22,7 +22,7 @@ from bot.people import service as people
 from bot.reports.charts import trend_chart
 from bot.telegram import render as r
 from bot.telegram import render_cases
-from bot.telegram.handlers.common import acting_person, show, style_for
+from bot.telegram.handlers.common import acting_person, answered_as_notice, show, style_for
 from bot.telegram.keyboards import inline, parse_callback
 from bot.telegram.services import services
 
@@ -134,10 +134,9 @@ async def on_reply_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, person, screens: list) -> None:
     query = update.callback_query
     style = style_for(person, context)
-    if len(screens) == 1 and isinstance(screens[0], TOAST_SCREENS):
-        await query.answer(r.render(screens[0], style).text, show_alert=isinstance(screens[0], cx.AlreadyTaken))
+    taken = bool(screens) and isinstance(screens[0], cx.AlreadyTaken)
+    if await answered_as_notice(query, screens, TOAST_SCREENS, style, show_alert=taken):
         return
-    await query.answer()
     chat_id = update.effective_chat.id
     for screen in screens:
         if isinstance(screen, cx.Taken):

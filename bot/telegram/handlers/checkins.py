@@ -14,7 +14,7 @@ from bot.checkins import screens as cs
 from bot.onboarding import screens as s
 from bot.safety.hotlines import hotlines_for
 from bot.telegram import render as r
-from bot.telegram.handlers.common import acting_person, retire_buttons, send, show, style_for
+from bot.telegram.handlers.common import acting_person, answered_as_notice, retire_buttons, send, show, style_for
 from bot.telegram.keyboards import parse_callback
 from bot.telegram.services import services
 
@@ -108,10 +108,7 @@ async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _answer_press(update: Update, context: ContextTypes.DEFAULT_TYPE, person, screens: list) -> None:
     query = update.callback_query
-    style = style_for(person, context)
-    if len(screens) == 1 and isinstance(screens[0], TOAST_SCREENS):
-        await query.answer(r.render(screens[0], style).text)
+    if await answered_as_notice(query, screens, TOAST_SCREENS, style_for(person, context)):
         return
-    await query.answer()
     await retire_buttons(query)
     await show(update, context, person, screens)

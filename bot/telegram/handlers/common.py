@@ -65,3 +65,15 @@ async def retire_buttons(query: CallbackQuery) -> None:
         await query.edit_message_reply_markup(reply_markup=None)
     except BadRequest:
         pass  # already gone, or the message is too old to edit: nothing to retire
+
+
+async def answered_as_notice(
+    query: CallbackQuery, screens: list, notices: tuple[type, ...], style: Style, *, show_alert: bool = False
+) -> bool:
+    """Answer a button press. A reply that is only a notice (a stale button, an answer already given) appears on
+    the button itself and is done: True. Otherwise the press is acknowledged and the caller shows the screens."""
+    if len(screens) == 1 and isinstance(screens[0], notices):
+        await query.answer(render(screens[0], style).text, show_alert=show_alert)
+        return True
+    await query.answer()
+    return False

@@ -13,10 +13,9 @@ from telegram.ext import ContextTypes
 from bot.contact import screens as ct
 from bot.contact.service import Incoming
 from bot.onboarding import screens as s
-from bot.telegram import render as r
 from bot.telegram import render_contact
 from bot.telegram.handlers import checkins
-from bot.telegram.handlers.common import acting_person, home_screen, retire_buttons, show, style_for
+from bot.telegram.handlers.common import acting_person, answered_as_notice, home_screen, retire_buttons, show, style_for
 from bot.telegram.keyboards import parse_callback
 from bot.telegram.services import services
 
@@ -66,10 +65,8 @@ async def on_contact_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         else:
             screens = [s.StaleButton()]
     query = update.callback_query
-    if len(screens) == 1 and isinstance(screens[0], TOAST_SCREENS):
-        await query.answer(r.render(screens[0], style_for(person, context)).text)
+    if await answered_as_notice(query, screens, TOAST_SCREENS, style_for(person, context)):
         return
-    await query.answer()
     if action in (["o"], ["a"]):
         await retire_buttons(query)  # an answer is given once; plan, message and setting buttons stay usable
     await show(update, context, person, screens)

@@ -15,7 +15,7 @@ from telegram.ext import ContextTypes
 from bot.guidance import screens as gs
 from bot.onboarding import screens as s
 from bot.telegram import render as r
-from bot.telegram.handlers.common import acting_person, retire_buttons, show, style_for
+from bot.telegram.handlers.common import acting_person, answered_as_notice, retire_buttons, show, style_for
 from bot.telegram.keyboards import parse_callback
 from bot.telegram.render_guidance import FEEDBACK_CODES, TRIED_CODES
 from bot.telegram.services import services
@@ -67,12 +67,10 @@ async def on_guidance_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
 async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, person, screens: list) -> None:
     query = update.callback_query
     style = style_for(person, context)
-    if len(screens) == 1 and isinstance(screens[0], TOAST_SCREENS):
-        await query.answer(r.render(screens[0], style).text)
+    if await answered_as_notice(query, screens, TOAST_SCREENS, style):
         if isinstance(screens[0], gs.FeedbackSaved):
             await retire_buttons(query)
         return
-    await query.answer()
     if len(screens) == 1 and isinstance(screens[0], EDITED_SCREENS):
         reply = r.render(screens[0], style)
         try:
