@@ -27,10 +27,11 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 import bot.models  # noqa: F401  (every model, so that foreign keys between modules resolve)
 from bot import crypto
 from bot.cases import staff
+from bot.clock import Clock, system_clock
 from bot.config import Settings, get_settings
 from bot.content import ContentError, ContentPack
 from bot.content.bundle import load_content
-from bot.db import Database, utcnow
+from bot.db import Database
 from bot.db.migrations import upgrade
 from bot.errors import InvalidInput
 from bot.i18n import gettext_for
@@ -54,6 +55,9 @@ invite_app = typer.Typer(help="One-time invites for counsellors and supervisors.
 app.add_typer(db_app, name="db")
 app.add_typer(school_app, name="school")
 app.add_typer(invite_app, name="invite")
+
+# Every "now" of a command; the tests set their own.
+clock: Clock = system_clock
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")]
 SchoolOption = Annotated[int, typer.Option("--school", help="The school's id (see `school list`).")]
@@ -99,7 +103,7 @@ def _in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]
     _encryption(settings)
 
     async def main() -> T:
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, clock=clock)
         try:
             async with db.session() as session:
                 return await work(session)
@@ -184,6 +188,7 @@ def school_add(
             timezone=timezone or settings.timezone,
             hotline_region=hotlines,
             content=content,
+            now=clock(),
         ),
     )
     data = {"id": school.id, "name": school.name, "region": school.region, "timezone": school.timezone}
@@ -224,7 +229,7 @@ def _width(text: str) -> int:
 def school_join_code(school_id: SchoolOption, as_json: JsonOption = False) -> None:
     """Replace a school's caregiver join code (the old one stops working)."""
     settings = _settings()
-    code = _in_session(settings, lambda session: schools.new_join_code(session, school_id))
+    code = _in_session(settings, lambda session: schools.new_join_code(session, school_id, clock()))
     lines = [f"New caregiver join code for school {school_id}; the old code no longer works."]
     _print_code(settings, {"school_id": school_id}, as_json, lines, code)
 
@@ -236,7 +241,7 @@ def invite_counsellor(school_id: SchoolOption, as_json: JsonOption = False) -> N
 
     async def work(session: AsyncSession) -> invites.IssuedInvite:
         school = await schools.get_school(session, school_id)
-        return await invites.issue(session, InviteKind.COUNSELLOR, school_id=school.id)
+        return await invites.issue(session, InviteKind.COUNSELLOR, school_id=school.id, now=clock())
 
     _print_invite(settings, _in_session(settings, work), {"school_id": school_id}, as_json)
 
@@ -253,7 +258,7 @@ def invite_supervisor(
     async def work(session: AsyncSession) -> invites.IssuedInvite:
         if not await schools.region_exists(session, region):
             raise InvalidInput("unknown_region", f"no school in region {region!r}; add one with `school add` first")
-        return await invites.issue(session, InviteKind.SUPERVISOR, region=region)
+        return await invites.issue(session, InviteKind.SUPERVISOR, region=region, now=clock())
 
     _print_invite(settings, _in_session(settings, work), {"region": region}, as_json)
 
@@ -283,7 +288,7 @@ def counsellor_remove(
     removal = _in_session(
         settings,
         lambda session: staff.remove_counsellor(
-            session, school_id=school_id, telegram_user_id=telegram_id, now=utcnow()
+            session, school_id=school_id, telegram_user_id=telegram_id, now=clock()
         ),
     )
     returned = list(removal.returned_case_ids)
@@ -329,7 +334,7 @@ def data_forget(
     if not yes:
         _fail("This deletes the person's data for good. Run it again with --yes to confirm.")
     settings = _settings()
-    forgotten = _in_session(settings, lambda session: forget(session, telegram_id, utcnow()))
+    forgotten = _in_session(settings, lambda session: forget(session, telegram_id, clock()))
     if forgotten is None:
         _fail(f"Refused: nobody with Telegram id {telegram_id} uses Shouhu.")
     if as_json:
@@ -380,7 +385,7 @@ def keys_rotate(
     _encryption(settings)
 
     async def main() -> list[crypto.ColumnReport]:
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, clock=clock)
         try:
             return await crypto.rotate_keys(db.engine, Base.metadata, batch_size=batch_size)
         finally:
@@ -459,7 +464,7 @@ def report(
     settings = _settings()
 
     async def work(session: AsyncSession) -> Digest:
-        return await build_digest(session, await region_scope(session, region), utcnow())
+        return await build_digest(session, await region_scope(session, region), clock())
 
     digest = _in_session(settings, work)
     if as_json:

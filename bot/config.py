@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import AwareDatetime, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +51,9 @@ class Settings(BaseSettings):
 
     # Fernet keys for free text at rest, newest first; unset means a development key under data/ (bot/crypto).
     encryption_keys: SecretStr | None = Field(default=None, validation_alias="SHOUHU_ENCRYPTION_KEYS")
+
+    # Drills and tests only: the bot's clock starts at this moment (ISO 8601 with an offset) and runs on from there.
+    clock_start: AwareDatetime | None = Field(default=None, validation_alias="SHOUHU_CLOCK_START")
 
     @field_validator("timezone")
     @classmethod

@@ -19,6 +19,7 @@ from bot import crypto
 from bot.db import Database
 from bot.db.migrations import upgrade
 from bot.models import Base
+from tests.clock import FixedClock
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite")
 ON_SQLITE = TEST_DATABASE_URL == "sqlite"
@@ -29,7 +30,7 @@ def _sqlite_url(path: Path) -> str:
 
 
 async def _reset_postgres_schema(url: str) -> None:
-    db = Database(url)
+    db = Database(url, clock=FixedClock())
     async with db.engine.begin() as connection:
         await connection.execute(text("DROP SCHEMA public CASCADE"))
         await connection.execute(text("CREATE SCHEMA public"))
@@ -68,8 +69,14 @@ def database_url(migrated_template: str, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
+def clock() -> FixedClock:
+    """The test's "now"; a module or folder overrides it with its own moment or a running clock."""
+    return FixedClock()
+
+
+@pytest.fixture
+async def db(database_url: str, clock) -> AsyncIterator[Database]:
+    database = Database(database_url, clock=clock)
     if not ON_SQLITE:
         tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables if t.name != "alembic_version")
         async with database.engine.begin() as connection:

@@ -41,7 +41,13 @@ async def school(
     """A school and its counsellors, given as Telegram user ids."""
     async with db.session() as session:
         added, _code = await schools.add_school(
-            session, name=name, region=region, timezone="Asia/Shanghai", hotline_region="cn", content=CONTENT.pack
+            session,
+            name=name,
+            region=region,
+            timezone="Asia/Shanghai",
+            hotline_region="cn",
+            content=CONTENT.pack,
+            now=now,
         )
         school_id = added.id
     for telegram_user_id in counsellors:

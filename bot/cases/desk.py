@@ -8,7 +8,6 @@ probe learns nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -40,9 +39,9 @@ from bot.cases.screens import Folder, Purpose
 from bot.cases.severity import Level
 from bot.cases.timeline import add_event
 from bot.checkins.models import Checkin, CheckinStatus
+from bot.clock import Clock
 from bot.contact.lapse import CONTACT_LAPSE, last_logged_contact
 from bot.conversations import store
-from bot.db.base import utcnow
 from bot.families.models import CaregiverLink, Child, ParentLink
 from bot.onboarding import screens as s
 from bot.outbox.enqueue import enqueue
@@ -69,7 +68,7 @@ _ORDER = {Level.URGENT: 0, Level.HIGH: 1, Level.ROUTINE: 2, Level.NONE: 3}
 
 
 class Desk:
-    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, clock: Clock) -> None:
         self.clock = clock
 
     # -- the queue ----------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.cases.severity import Level
 from bot.crypto import EncryptedText
-from bot.db.base import Base, UTCDateTime, utcnow
+from bot.db.base import Base, UTCDateTime, clock_default
 from bot.db.types import str_enum
 
 
@@ -65,11 +65,11 @@ class Case(Base):
     status: Mapped[CaseStatus] = mapped_column(str_enum(CaseStatus), default=CaseStatus.NEW)
     severity: Mapped[Level] = mapped_column(str_enum(Level))
     # When the current severity was set: the clock the time limits for taking the case run from.
-    severity_since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    severity_since: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default)
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), default=None)
     taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default, onupdate=clock_default)
     # A closure waiting for a supervisor's approval (urgent and high cases, where the region asks for it).
     closure_requested_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL"), default=None
@@ -97,7 +97,7 @@ class Flag(Base):
     missed_in_a_row: Mapped[int] = mapped_column(SmallInteger, default=0)
     note: Mapped[str | None] = mapped_column(EncryptedText, default=None)
     voice_file_id: Mapped[str | None] = mapped_column(EncryptedText, default=None)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default)
 
 
 class EventKind(StrEnum):
@@ -137,7 +137,7 @@ class CaseEvent(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), default=None)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     text: Mapped[str | None] = mapped_column(EncryptedText, default=None)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default)
 
 
 class ReferralKind(StrEnum):
@@ -163,8 +163,8 @@ class Referral(Base):
     status: Mapped[ReferralStatus] = mapped_column(str_enum(ReferralStatus), default=ReferralStatus.SENT)
     note: Mapped[str | None] = mapped_column(EncryptedText, default=None)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), default=None)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default, onupdate=clock_default)
 
 
 class FollowUpStatus(StrEnum):
@@ -183,7 +183,7 @@ class FollowUp(Base):
     counsellor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[FollowUpStatus] = mapped_column(str_enum(FollowUpStatus), default=FollowUpStatus.PENDING)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
@@ -229,7 +229,7 @@ class SchoolGroup(Base):
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     linked_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), default=None)
-    linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default)
 
 
 class RegionPolicy(Base):
@@ -240,4 +240,4 @@ class RegionPolicy(Base):
     region: Mapped[str] = mapped_column(String(100), primary_key=True)
     # Urgent and high cases close only when a supervisor approves.
     closure_needs_approval: Mapped[bool] = mapped_column(Boolean, default=False)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default, onupdate=clock_default)

@@ -6,17 +6,14 @@ the child, so an old or forged button cannot attach words to someone else's case
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import screens as cx
 from bot.cases.models import Case, CaseStatus, EventKind
 from bot.cases.timeline import add_event
+from bot.clock import Clock
 from bot.conversations import store
-from bot.db.base import utcnow
 from bot.families import service as families
 from bot.families.models import Child
 from bot.onboarding import screens as s
@@ -30,7 +27,7 @@ REPLY_MAX = 2000
 
 
 class Replies:
-    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, clock: Clock) -> None:
         self.clock = clock
 
     async def start(self, session: AsyncSession, person: Person, case_id: int) -> list:

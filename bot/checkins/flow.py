@@ -7,9 +7,8 @@ raised as soon as it is answered, not at the end: a caregiver may stop half-way.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,9 +21,9 @@ from bot.checkins import screens as cs
 from bot.checkins.models import Checkin, CheckinOrigin, CheckinSchedule, CheckinStatus
 from bot.checkins.questionnaire import ANSWERED, SKIPPED, Assessment, CheckinContent, History, Question, assess
 from bot.checkins.timing import local_date
+from bot.clock import Clock
 from bot.contact.lapse import contact_lapsed
 from bot.content import ContentPack
-from bot.db.base import utcnow
 from bot.families import service as families
 from bot.families.models import Child
 from bot.guidance.service import Guidance
@@ -56,7 +55,7 @@ class Checkins:
         content: ContentPack,
         checkins: CheckinContent,
         scanner: Scanner,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Clock,
         guidance: Guidance | None = None,
     ) -> None:
         self.content = content

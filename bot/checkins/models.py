@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.cases.severity import Level
 from bot.crypto import EncryptedText
-from bot.db.base import Base, UTCDateTime, utcnow
+from bot.db.base import Base, UTCDateTime, clock_default
 from bot.db.types import str_enum
 
 DEFAULT_WEEKDAY = 6  # Sunday (Monday is 0)
@@ -45,7 +45,7 @@ class CheckinSchedule(Base):
     minute_of_day: Mapped[int] = mapped_column(SmallInteger, default=DEFAULT_MINUTE_OF_DAY)
     timezone: Mapped[str] = mapped_column(String(64))
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default, onupdate=clock_default)
 
 
 class Checkin(Base):
@@ -76,4 +76,4 @@ class Checkin(Base):
     # safety reply for: a rise in either is news, the same level again is not.
     flagged_level: Mapped[Level | None] = mapped_column(str_enum(Level), default=None)
     advised_level: Mapped[Level | None] = mapped_column(str_enum(Level), default=None)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default, onupdate=clock_default)

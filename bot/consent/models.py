@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.base import Base, UTCDateTime, utcnow
+from bot.db.base import Base, UTCDateTime, clock_default
 
 
 class ConsentRecord(Base):
@@ -19,5 +19,5 @@ class ConsentRecord(Base):
     scope: Mapped[str] = mapped_column(String(32))
     text_version: Mapped[str] = mapped_column(String(32))
     language: Mapped[str] = mapped_column(String(8))
-    agreed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    agreed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

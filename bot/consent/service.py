@@ -9,14 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import log as audit
 from bot.consent.models import ConsentRecord
-from bot.db.base import utcnow
 
 
 async def record(
-    session: AsyncSession, person_id: int, scope: str, text_version: str, language: str, now: datetime | None = None
+    session: AsyncSession, person_id: int, scope: str, text_version: str, language: str, now: datetime
 ) -> ConsentRecord:
     consent = ConsentRecord(
-        person_id=person_id, scope=scope, text_version=text_version, language=language, agreed_at=now or utcnow()
+        person_id=person_id, scope=scope, text_version=text_version, language=language, agreed_at=now
     )
     session.add(consent)
     await session.flush()

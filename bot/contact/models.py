@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.base import Base, UTCDateTime, utcnow
+from bot.db.base import Base, UTCDateTime, clock_default
 from bot.db.types import str_enum
 
 
@@ -56,7 +56,7 @@ class CallPlan(Base):
     weekday: Mapped[int] = mapped_column(SmallInteger)  # Monday is 0
     minute_of_day: Mapped[int] = mapped_column(SmallInteger)
     timezone: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default)
 
 
 class CallProposal(Base):
@@ -71,7 +71,7 @@ class CallProposal(Base):
     weekday: Mapped[int] = mapped_column(SmallInteger)
     minute_of_day: Mapped[int] = mapped_column(SmallInteger)
     status: Mapped[ProposalStatus] = mapped_column(str_enum(ProposalStatus), default=ProposalStatus.PENDING)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default)
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), default=None)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
@@ -118,7 +118,7 @@ class Relay(Base):
     recipient_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     source_chat_id: Mapped[int] = mapped_column(BigInteger)
     source_message_id: Mapped[int] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default)
     # Set once the sender has been told that it could not be delivered, so they are told once.
     failure_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
@@ -130,7 +130,7 @@ class SummaryConsent(Base):
 
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
     share: Mapped[bool] = mapped_column(Boolean, default=False)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default)
 
 
 class CheckinSummary(Base):
@@ -150,4 +150,4 @@ class ChildBirthday(Base):
 
     child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[int] = mapped_column(SmallInteger)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default)

@@ -7,7 +7,6 @@ or forged button changes nothing and gets the standard "no longer active" answer
 from __future__ import annotations
 
 from calendar import monthrange
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -16,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checkins.timing import next_slot
+from bot.clock import Clock
 from bot.contact import screens as ct
 from bot.contact.calls import (
     CALL_MINUTES,
@@ -42,7 +42,6 @@ from bot.contact.models import (
     SummaryConsent,
 )
 from bot.conversations import store
-from bot.db.base import utcnow
 from bot.families import service as families
 from bot.families.models import Child, ParentLink
 from bot.onboarding import screens as s
@@ -63,7 +62,7 @@ class Incoming:
 
 
 class Contact:
-    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, clock: Clock) -> None:
         self.clock = clock
 
     # -- call plans (parents) ---------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.base import Base, UTCDateTime, utcnow
+from bot.db.base import Base, UTCDateTime, clock_default
 
 
 class Conversation(Base):
@@ -20,4 +20,4 @@ class Conversation(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Bumped on every step; buttons carry it so a press from an older step is recognised as stale.
     revision: Mapped[int] = mapped_column(Integer, default=0)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default, onupdate=clock_default)

@@ -1,6 +1,6 @@
 """Database access: the declarative base, column types, engine and session factory."""
 
-from bot.db.base import Base, UTCDateTime, utcnow
+from bot.db.base import Base, UTCDateTime, clock_default
 from bot.db.engine import Database
 
-__all__ = ["Base", "Database", "UTCDateTime", "utcnow"]
+__all__ = ["Base", "Database", "UTCDateTime", "clock_default"]

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.engine import Dialect
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -23,8 +24,13 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+# The Database puts its clock into every connection's execution options; row defaults read it from there.
+CLOCK_OPTION = "shouhu_clock"
+
+
+def clock_default(context: DefaultExecutionContext) -> datetime:
+    """Column default and onupdate for timestamps: "now" on the clock of the Database that writes the row."""
+    return context.execution_options[CLOCK_OPTION]()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -10,16 +10,33 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from bot.clock import Clock
+from bot.db.base import CLOCK_OPTION
+
+
+def ensure_sqlite_directory(url: str) -> None:
+    """A SQLite file's folder must exist before the first connection (a fresh clone has no `data/`)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
 
 class Database:
-    def __init__(self, url: str) -> None:
+    """The engine, the unit of work, and the clock that stamps every row written through them."""
+
+    def __init__(self, url: str, *, clock: Clock) -> None:
         self.url = make_url(url)
+        self.clock = clock
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
-        if self.is_sqlite and self.url.database and self.url.database != ":memory:":
-            Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+        ensure_sqlite_directory(url)
         # hide_parameters: a database error's message would otherwise quote the row it failed on (a nickname, a
         # note) into the logs.
-        self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=not self.is_sqlite, hide_parameters=True)
+        self.engine: AsyncEngine = create_async_engine(
+            url,
+            pool_pre_ping=not self.is_sqlite,
+            hide_parameters=True,
+            execution_options={CLOCK_OPTION: clock},
+        )
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.base import Base, UTCDateTime, utcnow
+from bot.db.base import Base, UTCDateTime, clock_default
 from bot.db.types import str_enum
 
 
@@ -32,7 +32,7 @@ class Household(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default)
 
 
 class Child(Base):
@@ -46,7 +46,7 @@ class Child(Base):
     birth_year: Mapped[int] = mapped_column(SmallInteger)
     birth_month: Mapped[int | None] = mapped_column(SmallInteger, default=None)
     grade: Mapped[str | None] = mapped_column(String(16), default=None)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default)
 
 
 class CaregiverLink(Base):
@@ -57,7 +57,7 @@ class CaregiverLink(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
     relation: Mapped[CaregiverRelation] = mapped_column(str_enum(CaregiverRelation))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default)
 
 
 class ParentLink(Base):
@@ -68,4 +68,4 @@ class ParentLink(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
     relation: Mapped[ParentRelation] = mapped_column(str_enum(ParentRelation))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default)

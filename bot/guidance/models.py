@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.base import Base, UTCDateTime, utcnow
+from bot.db.base import Base, UTCDateTime, clock_default
 from bot.db.types import str_enum
 
 DEFAULT_WEEKDAYS = (1, 4)  # Tuesday and Friday: two a week, spread out (Monday is 0)
@@ -58,7 +58,7 @@ class GuidanceSchedule(Base):
     weekdays: Mapped[list[int]] = mapped_column(JSON, default=lambda: list(DEFAULT_WEEKDAYS))
     hour: Mapped[int] = mapped_column(SmallInteger, default=DEFAULT_HOUR)
     timezone: Mapped[str] = mapped_column(String(64))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default, onupdate=clock_default)
 
 
 class GuidanceDelivery(Base):
@@ -89,4 +89,4 @@ class GuidanceDelivery(Base):
     tried_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     feedback: Mapped[Feedback | None] = mapped_column(str_enum(Feedback), default=None)
     feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default)

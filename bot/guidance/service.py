@@ -6,14 +6,11 @@ must be the presser's own. Anything else is a stale button.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checkins.models import Checkin
-from bot.db.base import utcnow
+from bot.clock import Clock
 from bot.families.models import Child
 from bot.guidance import screens as gs
 from bot.guidance.content import GuidanceContent
@@ -37,7 +34,7 @@ HOURS = (8, 10, 12, 15, 17, 19, 20, 21)
 
 
 class Guidance:
-    def __init__(self, content: GuidanceContent, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, content: GuidanceContent, clock: Clock) -> None:
         self.content = content
         self.clock = clock
 

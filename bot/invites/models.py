@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.base import Base, UTCDateTime, utcnow
+from bot.db.base import Base, UTCDateTime, clock_default
 from bot.db.types import str_enum
 from bot.families.models import ParentRelation
 
@@ -31,7 +31,7 @@ class Invite(Base):
     child_id: Mapped[int | None] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), default=None)
     relation: Mapped[ParentRelation | None] = mapped_column(str_enum(ParentRelation), default=None)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), default=None)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # None means unlimited (a school's join code); one-time invites have 1.
     max_uses: Mapped[int | None] = mapped_column(Integer, default=None)
@@ -46,4 +46,4 @@ class FailedCodeAttempt(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default)

@@ -9,7 +9,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import log as audit
-from bot.db.base import utcnow
 from bot.families.models import ParentRelation
 from bot.invites.codes import hash_code, new_code, normalise
 from bot.invites.models import FailedCodeAttempt, Invite, InviteKind
@@ -34,9 +33,8 @@ async def issue(
     child_id: int | None = None,
     relation: ParentRelation | None = None,
     created_by_id: int | None = None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> IssuedInvite:
-    now = now or utcnow()
     one_time = kind is not InviteKind.SCHOOL_JOIN
     code = new_code()
     invite = Invite(
@@ -65,13 +63,13 @@ async def issue(
     return IssuedInvite(invite=invite, code=code)
 
 
-async def find_valid(session: AsyncSession, text: str, now: datetime | None = None) -> Invite | None:
+async def find_valid(session: AsyncSession, text: str, now: datetime) -> Invite | None:
     """The invite a code opens, if it exists, is not revoked, expired or used up."""
     code = normalise(text)
     if code is None:
         return None
     invite = await session.scalar(select(Invite).where(Invite.code_hash == hash_code(code)))
-    if invite is None or not is_open(invite, now or utcnow()):
+    if invite is None or not is_open(invite, now):
         return None
     return invite
 
@@ -84,9 +82,9 @@ def is_open(invite: Invite, now: datetime) -> bool:
     return invite.max_uses is None or invite.use_count < invite.max_uses
 
 
-async def consume(session: AsyncSession, invite: Invite, person_id: int, now: datetime | None = None) -> bool:
+async def consume(session: AsyncSession, invite: Invite, person_id: int, now: datetime) -> bool:
     """Count one use; False when somebody else used the last one first (compare-and-set)."""
-    now = now or utcnow()
+
     if not is_open(invite, now):
         return False
     condition = Invite.id == invite.id
@@ -104,16 +102,16 @@ async def consume(session: AsyncSession, invite: Invite, person_id: int, now: da
     return True
 
 
-async def revoke_school_join_codes(session: AsyncSession, school_id: int, now: datetime | None = None) -> None:
+async def revoke_school_join_codes(session: AsyncSession, school_id: int, now: datetime) -> None:
     await session.execute(
         update(Invite)
         .where(Invite.school_id == school_id, Invite.kind == InviteKind.SCHOOL_JOIN, Invite.revoked_at.is_(None))
-        .values(revoked_at=now or utcnow())
+        .values(revoked_at=now)
     )
 
 
-async def code_entry_paused(session: AsyncSession, person_id: int, now: datetime | None = None) -> bool:
-    since = (now or utcnow()) - FAILED_ATTEMPT_WINDOW
+async def code_entry_paused(session: AsyncSession, person_id: int, now: datetime) -> bool:
+    since = (now) - FAILED_ATTEMPT_WINDOW
     failures = await session.scalar(
         select(func.count())
         .select_from(FailedCodeAttempt)
@@ -122,6 +120,6 @@ async def code_entry_paused(session: AsyncSession, person_id: int, now: datetime
     return (failures or 0) >= MAX_FAILED_ATTEMPTS
 
 
-async def record_failed_attempt(session: AsyncSession, person_id: int, now: datetime | None = None) -> None:
-    session.add(FailedCodeAttempt(person_id=person_id, attempted_at=now or utcnow()))
+async def record_failed_attempt(session: AsyncSession, person_id: int, now: datetime) -> None:
+    session.add(FailedCodeAttempt(person_id=person_id, attempted_at=now))
     audit.record(session, "invite.wrong_code", "person", person_id, actor_person_id=person_id)

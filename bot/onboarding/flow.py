@@ -7,18 +7,16 @@ forged data finds a different revision or an unknown value and changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checkins.planning import plan_for_new_child
+from bot.clock import Clock
 from bot.consent import service as consent
 from bot.content import ContentPack
 from bot.conversations import store
 from bot.conversations.models import Conversation
-from bot.db.base import utcnow
 from bot.errors import InvalidInput
 from bot.families import service as families
 from bot.families.models import CaregiverRelation, Child
@@ -66,7 +64,7 @@ UNKNOWN_MONTH = 0
 
 
 class Onboarding:
-    def __init__(self, content: ContentPack, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, content: ContentPack, clock: Clock) -> None:
         self.content = content
         self.clock = clock
 

@@ -14,7 +14,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, Sm
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.crypto import EncryptedText
-from bot.db.base import Base, UTCDateTime, utcnow
+from bot.db.base import Base, UTCDateTime, clock_default
 from bot.db.types import str_enum
 
 
@@ -46,7 +46,7 @@ class OutboxMessage(Base):
     private_params: Mapped[str | None] = mapped_column(EncryptedText, default=None)
     priority: Mapped[int] = mapped_column(SmallInteger, default=Priority.NORMAL)
     status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus), default=OutboxStatus.PENDING)
-    not_before: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default)
     # Sending has no idempotency key: after a crash mid-send, resend (alerts) or give up (chatty messages).
     resend_if_unsure: Mapped[bool] = mapped_column(Boolean, default=True)
     dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True, default=None)
@@ -55,5 +55,5 @@ class OutboxMessage(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     last_error: Mapped[str | None] = mapped_column(String(200), default=None)
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -21,7 +21,8 @@ from sqlalchemy import Row, Select, and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.db import Database, utcnow
+from bot.clock import Clock
+from bot.db import Database
 from bot.i18n import DEFAULT_LANGUAGE
 from bot.outbox.delivery import (
     Delivery,
@@ -43,7 +44,6 @@ BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 15 * 60.0
 ERROR_LENGTH = 200
 
-Clock = Callable[[], datetime]
 Outcome = Literal["sent", "retried", "failed", "unreachable"]
 
 
@@ -105,7 +105,7 @@ class Sender:
         per_chat_interval: float = 1.0,
         lease_seconds: float = 60.0,
         max_attempts: int = 12,
-        clock: Clock = utcnow,
+        clock: Clock,
     ) -> None:
         self.db = db
         self.transport = transport

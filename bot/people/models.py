@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.base import Base, UTCDateTime, utcnow
+from bot.db.base import Base, UTCDateTime, clock_default
 
 
 class Person(Base):
@@ -20,6 +20,6 @@ class Person(Base):
     display_name: Mapped[str] = mapped_column(String(128), default="")
     # None until the person picks a language; until then we follow Telegram's language_code.
     language: Mapped[str | None] = mapped_column(String(8), default=None)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default)
     # Set when Telegram says we can never reach them (blocked the bot, chat not found).
     unreachable_since: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

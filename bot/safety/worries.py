@@ -7,9 +7,7 @@ flagged, because a missed flag costs far more than a counsellor closing one that
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,9 +16,9 @@ from bot.cases.models import Case, Flag, FlagSource
 from bot.cases.severity import Level
 from bot.checkins import screens as cs
 from bot.checkins.questionnaire import REASON_FREE_TEXT_CONCERN, REASON_FREE_TEXT_URGENT, CheckinContent
+from bot.clock import Clock
 from bot.content import ContentPack
 from bot.conversations import store
-from bot.db.base import utcnow
 from bot.families import service as families
 from bot.families.models import Child
 from bot.onboarding import screens as s
@@ -44,7 +42,7 @@ class Worries:
         content: ContentPack,
         checkins: CheckinContent,
         scanner: Scanner,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Clock,
     ) -> None:
         self.content = content
         self.texts = checkins

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.base import Base, UTCDateTime, utcnow
+from bot.db.base import Base, UTCDateTime, clock_default
 
 
 class School(Base):
@@ -20,7 +20,7 @@ class School(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     # Which hotline list of the content pack applies (content/hotlines.yaml).
     hotline_region: Mapped[str] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default)
 
 
 class SchoolCounsellor(Base):
@@ -30,7 +30,7 @@ class SchoolCounsellor(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default)
 
 
 class RegionSupervisor(Base):
@@ -40,4 +40,4 @@ class RegionSupervisor(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     region: Mapped[str] = mapped_column(String(100), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default)

@@ -39,7 +39,14 @@ def _clean_label(value: str, field: str) -> str:
 
 
 async def add_school(
-    session: AsyncSession, *, name: str, region: str, timezone: str, hotline_region: str, content: ContentPack
+    session: AsyncSession,
+    *,
+    name: str,
+    region: str,
+    timezone: str,
+    hotline_region: str,
+    content: ContentPack,
+    now: datetime,
 ) -> tuple[School, str]:
     """A new school and its caregiver join code (shown once)."""
     name, region = _clean_label(name, "name"), _clean_label(region, "region")
@@ -56,15 +63,15 @@ async def add_school(
     session.add(school)
     await session.flush()
     audit.record(session, "school.added", "school", school.id, actor="cli")
-    issued = await invites.issue(session, InviteKind.SCHOOL_JOIN, school_id=school.id)
+    issued = await invites.issue(session, InviteKind.SCHOOL_JOIN, school_id=school.id, now=now)
     return school, issued.code
 
 
-async def new_join_code(session: AsyncSession, school_id: int) -> str:
+async def new_join_code(session: AsyncSession, school_id: int, now: datetime) -> str:
     """Replace a school's caregiver join code, e.g. after it was shared too widely."""
     await get_school(session, school_id)
-    await invites.revoke_school_join_codes(session, school_id)
-    issued = await invites.issue(session, InviteKind.SCHOOL_JOIN, school_id=school_id)
+    await invites.revoke_school_join_codes(session, school_id, now)
+    issued = await invites.issue(session, InviteKind.SCHOOL_JOIN, school_id=school_id, now=now)
     return issued.code
 
 

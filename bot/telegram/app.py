@@ -17,7 +17,7 @@ from bot.checkins.due import run_due
 from bot.config import Settings
 from bot.contact.due import run_contact_due
 from bot.content.bundle import Content
-from bot.db import Database, utcnow
+from bot.db import Database
 from bot.guidance.due import run_guidance_due
 from bot.i18n import normalise_language
 from bot.outbox.sender import Sender
@@ -43,13 +43,13 @@ from bot.telegram import (
 )
 from bot.telegram.inbox import Inbox, InboxApplication
 from bot.telegram.render import Style, parent_joined
-from bot.telegram.services import Clock, Services, compose
+from bot.telegram.services import Services, compose
 from bot.telegram.transport import Render, Rendered, TelegramTransport
 
 log = logging.getLogger(__name__)
 
 
-def build_application(settings: Settings, db: Database, content: Content, clock: Clock = utcnow) -> InboxApplication:
+def build_application(settings: Settings, db: Database, content: Content) -> InboxApplication:
     base_url = settings.telegram_api_base_url
     application = (
         ApplicationBuilder()
@@ -61,7 +61,7 @@ def build_application(settings: Settings, db: Database, content: Content, clock:
         .build()
     )
     application.inbox = Inbox(db)
-    application.bot_data["services"] = compose(settings, db, content, clock)
+    application.bot_data["services"] = compose(settings, db, content)
     application.bot_data["content"] = content
     handlers.register(application)
     application.add_error_handler(_log_error)

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from telegram import Update
 from telegram.ext import Application
 
-from bot.db import Database, utcnow
+from bot.db import Database
 from bot.telegram.inbox_models import InboundUpdate
 
 KEEP_HANDLED_FOR = timedelta(days=7)
@@ -44,7 +44,7 @@ class Inbox:
         async with self.db.session() as session:
             row = await session.get(InboundUpdate, update_id)
             if row is not None:
-                row.processed_at, row.payload = utcnow(), None
+                row.processed_at, row.payload = self.db.clock(), None
 
     async def unhandled(self) -> list[dict[str, Any]]:
         async with self.db.session() as session:
@@ -60,7 +60,8 @@ class Inbox:
         async with self.db.session() as session:
             await session.execute(
                 delete(InboundUpdate).where(
-                    InboundUpdate.processed_at.is_not(None), InboundUpdate.received_at < utcnow() - KEEP_HANDLED_FOR
+                    InboundUpdate.processed_at.is_not(None),
+                    InboundUpdate.received_at < self.db.clock() - KEEP_HANDLED_FOR,
                 )
             )
 

@@ -9,6 +9,7 @@ import signal
 from aiohttp import web
 
 from bot import crypto
+from bot.clock import clock_for
 from bot.config import Settings
 from bot.content.bundle import load_content
 from bot.db import Database
@@ -36,7 +37,7 @@ def run(settings: Settings, *, webhook: bool = False) -> None:
 
 async def _serve(settings: Settings, *, webhook: bool) -> None:
     content = load_content(settings.content_dir)
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, clock=clock_for(settings.clock_start))
     application = build_application(settings, db, content)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from telegram.ext import ContextTypes
 
@@ -12,16 +11,15 @@ from bot.cases.desk import Desk
 from bot.cases.replies import Replies
 from bot.checkins.flow import Checkins
 from bot.checkins.questionnaire import CheckinContent
+from bot.clock import Clock
 from bot.config import Settings
 from bot.contact.service import Contact
 from bot.content import ContentPack
 from bot.content.bundle import Content
-from bot.db import Database, utcnow
+from bot.db import Database
 from bot.guidance.service import Guidance
 from bot.onboarding.flow import Onboarding
 from bot.safety.worries import Worries
-
-Clock = Callable[[], datetime]
 
 
 @dataclass
@@ -37,14 +35,15 @@ class Services:
     checkin_content: CheckinContent
     guidance: Guidance
     contact: Contact
-    # Every "now" of the bot comes from here, so tests can move time instead of waiting for it.
-    clock: Clock = utcnow
+    # Every "now" of the bot comes from here (the database's clock), so tests can move time instead of waiting.
+    clock: Clock
     bot_username: str = ""
     # Asks the sender to look at the outbox now rather than at its next tick.
     wake_sender: Callable[[], None] = field(default=lambda: None)
 
 
-def compose(settings: Settings, db: Database, content: Content, clock: Clock = utcnow) -> Services:
+def compose(settings: Settings, db: Database, content: Content) -> Services:
+    clock = db.clock
     guidance = Guidance(content.guidance, clock=clock)
     return Services(
         settings=settings,

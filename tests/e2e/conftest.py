@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
 
 import pytest
 
 from bot.config import PROJECT_ROOT, Settings
 from bot.content.bundle import load_content
-from bot.db import Database, utcnow
+from bot.db import Database
 from bot.invites import service as invites
 from bot.invites.models import InviteKind
 from bot.schools import service as schools
 from bot.telegram.app import build_application, running
 from bot.telegram.inbox import InboxApplication
+from tests.clock import WEDNESDAY_NOON, RunningClock
 from tests.emulator import BotApiEmulator
 
 TOKEN = "123456:TEST-TOKEN"
@@ -43,34 +43,22 @@ def bot_settings(database_url: str, emulator: BotApiEmulator, **overrides: str) 
     )
 
 
-class MovableClock:
-    """The bot's "now": real time until a test moves it, e.g. to the evening a check-in falls due."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta()
-
-    def __call__(self) -> datetime:
-        return utcnow() + self.offset
-
-    def move_to(self, moment: datetime) -> None:
-        self.offset = moment - utcnow()
-
-
 @pytest.fixture
-def clock() -> MovableClock:
-    return MovableClock()
+def clock() -> RunningClock:
+    """The running bot's "now", and its database's: from the test's fixed moment on, as time passes."""
+    return RunningClock(WEDNESDAY_NOON)
 
 
 @asynccontextmanager
-async def bot_running(db: Database, database_url: str, emulator: BotApiEmulator, clock: MovableClock):
-    application = build_application(bot_settings(database_url, emulator), db, CONTENT, clock)
+async def bot_running(db: Database, database_url: str, emulator: BotApiEmulator):
+    application = build_application(bot_settings(database_url, emulator), db, CONTENT)
     async with running(application, polling=True):
         yield application
 
 
 @pytest.fixture
-async def bot(db: Database, database_url: str, emulator: BotApiEmulator, clock) -> AsyncIterator[InboxApplication]:
-    async with bot_running(db, database_url, emulator, clock) as application:
+async def bot(db: Database, database_url: str, emulator: BotApiEmulator) -> AsyncIterator[InboxApplication]:
+    async with bot_running(db, database_url, emulator) as application:
         yield application
 
 
@@ -85,14 +73,20 @@ class School:
     async def create(self, name: str = "青山小学", region: str = "云阳县") -> School:
         async with self.db.session() as session:
             school, self.join_code = await schools.add_school(
-                session, name=name, region=region, timezone="Asia/Shanghai", hotline_region="cn", content=CONTENT.pack
+                session,
+                name=name,
+                region=region,
+                timezone="Asia/Shanghai",
+                hotline_region="cn",
+                content=CONTENT.pack,
+                now=self.db.clock(),
             )
             self.id = school.id
         return self
 
     async def counsellor_code(self) -> str:
         async with self.db.session() as session:
-            return (await invites.issue(session, InviteKind.COUNSELLOR, school_id=self.id)).code
+            return (await invites.issue(session, InviteKind.COUNSELLOR, school_id=self.id, now=self.db.clock())).code
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import select
 
+from bot.clock import Clock
 from bot.config import PROJECT_ROOT
 from bot.schools.models import SchoolCounsellor
 from bot.telegram.webhook import SECRET_HEADER
@@ -34,10 +35,13 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def bot_process(tmp_path: Path, env: dict[str, str], *args: str) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`python -m bot run …` in an empty directory (so no stray .env is read); stopped with SIGTERM at the end."""
+async def bot_process(
+    tmp_path: Path, env: dict[str, str], clock: Clock, *args: str
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`python -m bot run …` in an empty directory (so no stray .env is read), its clock set to the test's; stopped
+    with SIGTERM at the end."""
     environment = {key: value for key, value in os.environ.items() if not key.startswith(("TELEGRAM_", "WEBHOOK_"))}
-    environment.update(env, PYTHONPATH=str(PROJECT_ROOT))
+    environment.update(env, PYTHONPATH=str(PROJECT_ROOT), SHOUHU_CLOCK_START=clock().isoformat())
     log = (tmp_path / "bot.log").open("wb")
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", *args, cwd=tmp_path, env=environment, stdout=log, stderr=log
@@ -57,9 +61,11 @@ async def bot_process(tmp_path: Path, env: dict[str, str], *args: str) -> AsyncI
     assert TOKEN not in output, "the bot token leaked into the log"
 
 
-async def test_the_bot_process_polls_and_onboards_a_counsellor(db, database_url, emulator, school, tmp_path) -> None:
+async def test_the_bot_process_polls_and_onboards_a_counsellor(
+    db, database_url, emulator, school, clock, tmp_path
+) -> None:
     env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": emulator.base_url, "DATABASE_URL": database_url}
-    async with bot_process(tmp_path, env):
+    async with bot_process(tmp_path, env, clock):
         teacher = emulator.user(user_id=3001, first_name="Chen", language_code="zh-hans")
         teacher.send_text(f"/start {await school.counsellor_code()}")
         ask_language = await teacher.wait_for_message(timeout=30)
@@ -72,7 +78,9 @@ async def test_the_bot_process_polls_and_onboards_a_counsellor(db, database_url,
         assert (await session.scalar(select(SchoolCounsellor.school_id))) == school.id
 
 
-async def test_the_bot_process_serves_webhooks_behind_its_secret(db, database_url, emulator, school, tmp_path) -> None:
+async def test_the_bot_process_serves_webhooks_behind_its_secret(
+    db, database_url, emulator, school, clock, tmp_path
+) -> None:
     port = free_port()
     env = {
         "TELEGRAM_BOT_TOKEN": TOKEN,
@@ -84,7 +92,7 @@ async def test_the_bot_process_serves_webhooks_behind_its_secret(db, database_ur
         "WEBHOOK_PORT": str(port),
         "WEBHOOK_SECRET_TOKEN": SECRET,
     }
-    async with bot_process(tmp_path, env, "--webhook"):
+    async with bot_process(tmp_path, env, clock, "--webhook"):
         grandpa = emulator.user(user_id=3002, first_name="Grandpa", language_code="en")
         grandpa.send_text(f"/start {school.join_code}")
         ask_language = await grandpa.wait_for_message(timeout=30)

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.cases.models import Case, CaseEvent, CaseStatus, EventKind, Referral
-from bot.db import utcnow
 from bot.people import service as people
 from bot.schools import service as schools
 from tests.e2e.conftest import School
@@ -26,7 +25,7 @@ async def add_supervisor(db, emulator, region: str, user_id: int):
     async with db.session() as session:
         person = await people.get_or_create(session, telegram_user_id=user_id, chat_id=user_id, display_name="Zhou")
         person.language = "en"
-        await schools.add_supervisor(session, region, person.id, utcnow())
+        await schools.add_supervisor(session, region, person.id, db.clock())
     return user
 
 
@@ -125,7 +124,7 @@ async def test_an_untaken_urgent_case_reminds_then_escalates_to_the_supervisor(b
     elsewhere = await add_supervisor(db, emulator, "别的县", 6203)
     await urgent_case(emulator, school, 6300, nickname="小军")
     await li.wait_for_message(timeout=10)  # the alert
-    flagged_at = utcnow()
+    flagged_at = clock()
 
     clock.move_to(flagged_at + timedelta(minutes=16))  # past the 15-minute limit for urgent cases
     reminder = await li.wait_for_message(timeout=10)
@@ -150,7 +149,7 @@ async def test_a_follow_up_reminds_its_counsellor_on_time(bot, db, emulator, sch
     li.press_button(await li.wait_for_message(), "明天 09:00")
     assert "会提醒您" in (await li.wait_for_message()).text
     shanghai = ZoneInfo("Asia/Shanghai")
-    tomorrow = (utcnow().astimezone(shanghai) + timedelta(days=1)).date()
+    tomorrow = (clock().astimezone(shanghai) + timedelta(days=1)).date()
     nine = datetime.combine(tomorrow, time(9, 0), tzinfo=shanghai)
     clock.move_to(nine + timedelta(seconds=30))
     reminder = await li.wait_for_message(lambda m: "📅" in m.text, timeout=10)

@@ -14,7 +14,6 @@ from sqlalchemy import select
 from bot.cases.models import Case, Flag
 from bot.checkins.models import Checkin, CheckinStatus
 from bot.checkins.timing import next_slot
-from bot.db import utcnow
 from bot.people import service as people
 from bot.schools import service as schools
 from tests.e2e.conftest import School, bot_running
@@ -26,7 +25,7 @@ async def add_counsellor(db, emulator, school: School, user_id: int, language_co
     async with db.session() as session:
         person = await people.get_or_create(session, telegram_user_id=user_id, chat_id=user_id, display_name="t")
         person.language = "en" if language_code == "en" else "zh_Hans"
-        await schools.add_counsellor(session, school.id, person.id, utcnow())
+        await schools.add_counsellor(session, school.id, person.id, db.clock())
     return user
 
 
@@ -52,9 +51,9 @@ async def test_a_red_flag_reaches_every_counsellor_of_the_school_and_survives_a_
     elsewhere = await add_counsellor(db, emulator, other_school, 5003)
     grandma = emulator.user(user_id=5100, first_name="王奶奶", language_code="zh-hans")
 
-    async with bot_running(db, database_url, emulator, clock):
+    async with bot_running(db, database_url, emulator):
         await walk_caregiver(grandma, school.join_code, language_button="中文", children=[("小明", "2015", "3")])
-        sunday_evening = next_slot(utcnow(), weekday=6, minute_of_day=19 * 60, timezone="Asia/Shanghai")
+        sunday_evening = next_slot(clock(), weekday=6, minute_of_day=19 * 60, timezone="Asia/Shanghai")
         clock.move_to(sunday_evening)
         invite = await grandma.wait_for_message(lambda m: "本周的问候" in m.text, timeout=10)
         grandma.press_button(invite, "▶️ 开始")
@@ -75,7 +74,7 @@ async def test_a_red_flag_reaches_every_counsellor_of_the_school_and_survives_a_
         assert "High concern" in alerts[1].text and "said they want to die" in alerts[1].text
 
     # A restart in the middle of the check-in: nothing answered is lost, and it goes on at question 8.
-    async with bot_running(db, database_url, emulator, clock):
+    async with bot_running(db, database_url, emulator):
         grandma.press_button(go_on, "▶️ 继续")
         eighth = await answer(grandma, "no")
         assert "8/11" in eighth.text
@@ -170,7 +169,7 @@ async def test_three_missed_check_ins_open_a_routine_case(bot, db, emulator, sch
     teacher = await add_counsellor(db, emulator, school, 5601, language_code="en")
     grandma = emulator.user(user_id=5600, first_name="奶奶", language_code="zh-hans")
     await walk_caregiver(grandma, school.join_code, language_button="中文", children=[("小明", "2015", "3")])
-    slot = next_slot(utcnow(), weekday=6, minute_of_day=19 * 60, timezone="Asia/Shanghai")
+    slot = next_slot(clock(), weekday=6, minute_of_day=19 * 60, timezone="Asia/Shanghai")
     for week in range(3):
         clock.move_to(slot + timedelta(weeks=week))
         await grandma.wait_for_message(lambda m: "本周的问候" in m.text, timeout=10)

@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 
 from bot.checkins.models import Checkin, CheckinOrigin, CheckinStatus
 from bot.contact.models import Call, CallOutcome, CallStatus, CheckinSummary, ContactEvent, ContactKind, Relay
-from bot.db import utcnow
 from bot.families import service as families
 from bot.families.models import ParentRelation
 from tests import factories
@@ -26,7 +25,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 async def family(db, emulator, school, *, dad: bool = False):
     """Grandma (Chinese) cares for 小明; Mum (English), and Dad when asked, are linked parents."""
-    now = utcnow()
+    now = db.clock()
     household = await factories.family(db, school.id, GRANDMA, now=now)
     child_id = household.child_ids[0]
     users = {"grandma": emulator.user(user_id=GRANDMA, first_name="奶奶", language_code="zh-hans")}
@@ -178,7 +177,7 @@ async def test_a_parent_abroad_plans_a_call_and_both_sides_are_reminded_at_their
 async def test_two_weeks_without_contact_bring_a_kind_nudge_with_a_one_tap_plan(bot, db, emulator, school, clock):
     child_id, users = await family(db, emulator, school)
     mum = users["mum"]
-    morning = datetime.combine(utcnow().astimezone(SHANGHAI).date() + timedelta(days=15), datetime.min.time())
+    morning = datetime.combine(clock().astimezone(SHANGHAI).date() + timedelta(days=15), datetime.min.time())
     clock.move_to(morning.replace(hour=10, tzinfo=SHANGHAI))
     nudge = await mum.wait_for_message(lambda m: "plan a call" in m.text, timeout=10)
     assert "小明" in nudge.text and "should" not in nudge.text
@@ -193,7 +192,7 @@ async def test_the_weekly_summary_reaches_parents_only_with_grandmas_consent(bot
     grandma, mum = users["grandma"], users["mum"]
     caregiver_id = await factories.person(db, GRANDMA)
     clock.move_to(
-        datetime.combine(utcnow().astimezone(SHANGHAI).date() + timedelta(days=1), datetime.min.time()).replace(
+        datetime.combine(clock().astimezone(SHANGHAI).date() + timedelta(days=1), datetime.min.time()).replace(
             hour=10, tzinfo=SHANGHAI
         )
     )
@@ -243,7 +242,7 @@ async def test_a_parent_sets_the_birthday_and_is_reminded_a_week_ahead(bot, db, 
     assert "March" in days.text
     mum.press_button(days, "12")
     assert "March 12" in (await mum.wait_for_message()).text
-    today = utcnow().astimezone(SHANGHAI).date()
+    today = clock().astimezone(SHANGHAI).date()
     birthday = (
         today.replace(month=3, day=12)
         if (today.month, today.day) < (3, 5)

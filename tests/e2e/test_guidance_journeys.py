@@ -15,7 +15,6 @@ from sqlalchemy import select
 from bot.checkins.timing import next_slot
 from bot.config import PROJECT_ROOT
 from bot.content.bundle import load_content
-from bot.db import utcnow
 from bot.guidance.content import AgeBand, Track, tips_for
 from bot.guidance.models import DeliveryOrigin, Feedback, GuidanceDelivery, GuidanceSchedule
 from bot.guidance.selection import interleaved
@@ -113,7 +112,7 @@ async def test_the_first_tip_comes_as_a_voice_message_when_the_pack_has_a_record
     content = load_content(copy)
 
     grandma = emulator.user(user_id=7300, first_name="李奶奶", language_code="zh-hans")
-    application = build_application(bot_settings(database_url, emulator), db, content, clock)
+    application = build_application(bot_settings(database_url, emulator), db, content)
     async with running(application, polling=True):
         await walk_caregiver(grandma, school.join_code, language_button="中文", children=[("小军", "2015", "3")])
         async with db.session() as session:
@@ -121,8 +120,8 @@ async def test_the_first_tip_comes_as_a_voice_message_when_the_pack_has_a_record
                 if await session.scalar(select(GuidanceSchedule)):
                     break
                 await asyncio.sleep(0.05)
-        friday = next_slot(utcnow(), weekday=4, minute_of_day=19 * 60, timezone="Asia/Shanghai")
-        tuesday = next_slot(utcnow(), weekday=1, minute_of_day=19 * 60, timezone="Asia/Shanghai")
+        friday = next_slot(clock(), weekday=4, minute_of_day=19 * 60, timezone="Asia/Shanghai")
+        tuesday = next_slot(clock(), weekday=1, minute_of_day=19 * 60, timezone="Asia/Shanghai")
         clock.move_to(min(friday, tuesday) + timedelta(seconds=1))
         tip = await grandma.wait_for_message(lambda m: m.kind == "voice", timeout=10)
         assert first.title.zh_Hans in tip.text and first.activity.zh_Hans in tip.text, "the text is the caption"

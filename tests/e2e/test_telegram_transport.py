@@ -141,7 +141,7 @@ async def test_the_sender_delivers_an_outbox_row_and_records_its_message_id(
 ) -> None:
     _, outbox_id = await person_with_message(db, GRANDMA_ID)
 
-    report = await Sender(db, transport, worker_id="e2e").run_once()
+    report = await Sender(db, transport, worker_id="e2e", clock=db.clock).run_once()
 
     [message] = grandma.messages
     assert message.text == "Hello Wang"
@@ -157,7 +157,7 @@ async def test_the_sender_stops_writing_to_a_person_who_blocked_the_bot(
     person_id, outbox_id = await person_with_message(db, GRANDMA_ID)
     emulator.block(grandma)
 
-    report = await Sender(db, transport, worker_id="e2e").run_once()
+    report = await Sender(db, transport, worker_id="e2e", clock=db.clock).run_once()
 
     async with db.session() as session:
         row = await session.get(OutboxMessage, outbox_id)
@@ -213,7 +213,7 @@ async def test_the_sender_delivers_a_weekly_digest_as_a_chart_with_a_short_capti
     def render_digest(kind: str, params: dict[str, Any], language: str) -> Rendered:
         return render_reports.weekly_digest(params, Style(language=language, bot_username="shouhu_test_bot"))
 
-    report = await Sender(db, TelegramTransport(bot, render_digest), worker_id="e2e").run_once()
+    report = await Sender(db, TelegramTransport(bot, render_digest), worker_id="e2e", clock=db.clock).run_once()
 
     [message] = grandma.messages
     assert report.sent == 1 and message.kind == "photo"

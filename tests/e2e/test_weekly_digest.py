@@ -6,7 +6,6 @@ import asyncio
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.db import utcnow
 from bot.reports.charts import DIGEST_SIZE
 from bot.schools import service as schools
 from tests import factories
@@ -18,10 +17,10 @@ async def test_a_supervisor_gets_the_digest_as_a_chart_on_monday_morning(bot, db
     supervisor = emulator.user(user_id=SUPERVISOR_ID, first_name="Zhou", language_code="en")
     person_id = await factories.person(db, SUPERVISOR_ID, language="en")
     async with db.session() as session:
-        await schools.add_supervisor(session, "云阳县", person_id, utcnow() - timedelta(days=8))
+        await schools.add_supervisor(session, "云阳县", person_id, clock() - timedelta(days=8))
 
     shanghai = ZoneInfo("Asia/Shanghai")
-    today = utcnow().astimezone(shanghai).date()
+    today = clock().astimezone(shanghai).date()
     next_monday = datetime.combine(today + timedelta(days=7 - today.weekday()), time(8, 0), tzinfo=shanghai)
     clock.move_to(next_monday + timedelta(seconds=30))
 

@@ -106,7 +106,7 @@ async def test_the_reminder_fires_once_at_the_target_across_ticks_and_restarts(d
     assert (await run_due_timers(db, target - timedelta(seconds=1))).reminded == 0
     assert (await run_due_timers(db, target)).reminded == 1
     assert (await run_due_timers(db, target + timedelta(seconds=30))).reminded == 0
-    restarted = Database(database_url)
+    restarted = Database(database_url, clock=db.clock)
     try:
         assert (await run_due_timers(restarted, target + timedelta(minutes=1))).reminded == 0
     finally:

@@ -19,22 +19,15 @@ from bot.onboarding import screens as s
 from bot.people.models import Person
 from bot.schools.models import SchoolCounsellor
 from tests import factories
+from tests.clock import FixedClock
 
 NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)  # a Wednesday, 12:00 in Shanghai
 STALE = [s.StaleButton()]
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FixedClock:
+    return FixedClock(NOW)
 
 
 @pytest.fixture

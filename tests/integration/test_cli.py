@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,11 +17,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from typer.testing import CliRunner, Result
 
+from bot import cli as cli_module
 from bot.cli import app, fetch_bot_username
 from bot.config import PROJECT_ROOT, Settings, get_settings
 from bot.db import Database
 from bot.invites import service as invites
 from bot.invites.models import Invite, InviteKind
+from tests.clock import WEDNESDAY_NOON, FixedClock
 from tests.emulator import BotApiEmulator
 
 T = TypeVar("T")
@@ -29,9 +31,12 @@ BOT_USERNAME = "shouhu_test_bot"
 
 
 @pytest.fixture
-def cli(db: Database, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable]:
-    """Invoke the CLI with a clean environment: no token, a known bot username, the test database."""
+def cli(
+    db: Database, database_url: str, clock: FixedClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable]:
+    """Invoke the CLI with a clean environment: no token, a known bot username, the test database and clock."""
     monkeypatch.chdir(tmp_path)  # a developer's own .env must not leak in
+    monkeypatch.setattr(cli_module, "clock", clock)
     env = {
         "DATABASE_URL": database_url,
         "TELEGRAM_BOT_USERNAME": BOT_USERNAME,
@@ -51,7 +56,7 @@ def cli(db: Database, database_url: str, tmp_path: Path, monkeypatch: pytest.Mon
 
 def query(database_url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     async def main() -> T:
-        database = Database(database_url)
+        database = Database(database_url, clock=FixedClock())
         try:
             async with database.session() as session:
                 return await work(session)
@@ -75,7 +80,7 @@ def test_school_add_prints_a_join_code_and_link_that_open_the_school(cli, databa
     school = add_school(cli)
 
     assert school["link"] == f"https://t.me/{BOT_USERNAME}?start={school['code']}"
-    invite = query(database_url, lambda s: invites.find_valid(s, school["code"]))
+    invite = query(database_url, lambda s: invites.find_valid(s, school["code"], WEDNESDAY_NOON))
     assert invite is not None
     assert (invite.kind, invite.school_id) == (InviteKind.SCHOOL_JOIN, school["id"])
 
@@ -115,8 +120,8 @@ def test_new_join_code_makes_the_old_one_stop_working(cli, database_url):
 
     assert result.exit_code == 0, result.output
     new_code = json.loads(result.stdout)["code"]
-    assert query(database_url, lambda s: invites.find_valid(s, school["code"])) is None
-    assert query(database_url, lambda s: invites.find_valid(s, new_code)).school_id == school["id"]
+    assert query(database_url, lambda s: invites.find_valid(s, school["code"], WEDNESDAY_NOON)) is None
+    assert query(database_url, lambda s: invites.find_valid(s, new_code, WEDNESDAY_NOON)).school_id == school["id"]
 
 
 def test_duplicate_school_name_in_the_same_region_is_refused(cli):
@@ -145,9 +150,8 @@ def test_counsellor_invite_expires_in_seven_days_and_opens_the_school(cli, datab
     assert result.exit_code == 0, result.output
     invite = json.loads(result.stdout)
     assert invite["link"] == f"https://t.me/{BOT_USERNAME}?start={invite['code']}"
-    expires_in = datetime.fromisoformat(invite["expires_at"]) - datetime.now(UTC)
-    assert timedelta(days=6, hours=23) < expires_in <= timedelta(days=7)
-    stored = query(database_url, lambda s: invites.find_valid(s, invite["code"]))
+    assert datetime.fromisoformat(invite["expires_at"]) == WEDNESDAY_NOON + timedelta(days=7)
+    stored = query(database_url, lambda s: invites.find_valid(s, invite["code"], WEDNESDAY_NOON))
     assert (stored.kind, stored.school_id, stored.max_uses) == (InviteKind.COUNSELLOR, school["id"], 1)
 
 
@@ -174,7 +178,7 @@ def test_supervisor_invite_for_a_region_with_a_school(cli, database_url):
     result = cli("invite", "supervisor", "--region", "云阳县", "--json")
 
     assert result.exit_code == 0, result.output
-    stored = query(database_url, lambda s: invites.find_valid(s, json.loads(result.stdout)["code"]))
+    stored = query(database_url, lambda s: invites.find_valid(s, json.loads(result.stdout)["code"], WEDNESDAY_NOON))
     assert (stored.kind, stored.region) == (InviteKind.SUPERVISOR, "云阳县")
 
 

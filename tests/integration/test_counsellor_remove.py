@@ -27,6 +27,7 @@ from bot.outbox.models import OutboxMessage
 from bot.people.models import Person
 from bot.schools.models import SchoolCounsellor
 from tests import factories
+from tests.clock import FixedClock
 
 T = TypeVar("T")
 NOW = datetime(2026, 11, 25, 4, tzinfo=UTC)
@@ -47,7 +48,7 @@ def cli(db: Database, database_url: str, tmp_path: Path, monkeypatch: pytest.Mon
 
 def run(database_url: str, work: Callable[[Database], Awaitable[T]]) -> T:
     async def main() -> T:
-        database = Database(database_url)
+        database = Database(database_url, clock=FixedClock())
         try:
             return await work(database)
         finally:

@@ -24,6 +24,7 @@ from bot.cli import app
 from bot.config import get_settings
 from bot.crypto import EncryptedText
 from bot.db import Database
+from tests.clock import FixedClock
 
 T = TypeVar("T")
 TEXT = "小明这周一直哭，说想妈妈。"
@@ -54,7 +55,7 @@ visits = Table(
 
 def in_session(database_url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     async def main() -> T:
-        database = Database(database_url)
+        database = Database(database_url, clock=FixedClock())
         try:
             async with database.session() as session:
                 return await work(session)

@@ -25,6 +25,7 @@ from bot.guidance.stats import tip_stats
 from bot.outbox.models import OutboxMessage
 from bot.people.models import Person
 from tests import factories
+from tests.clock import FixedClock
 
 WEDNESDAY_NOON = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
 FRIDAY_EVENING = datetime(2026, 11, 27, 11, 0, tzinfo=UTC)  # Friday 19:00 in Shanghai, the first default slot
@@ -237,7 +238,7 @@ async def test_feedback_is_counted_per_tip(db) -> None:
 
 def test_content_stats_prints_the_most_and_least_helpful_tips(db, database_url, monkeypatch, tmp_path) -> None:
     async def setup() -> None:
-        database = Database(database_url)
+        database = Database(database_url, clock=FixedClock())
         try:
             await rate_two_tips(database)
         finally:

@@ -22,26 +22,19 @@ from bot.outbox.models import OutboxMessage
 from bot.people import service as people
 from bot.people.models import Person
 from bot.schools import service as schools
+from tests.clock import FixedClock
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 CONTENT = load_content_pack(PROJECT_ROOT / "content")
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(NOW)
-
-
-@pytest.fixture
-def onboarding(clock: Clock) -> Onboarding:
+def onboarding(clock: FixedClock) -> Onboarding:
     return Onboarding(CONTENT, clock=clock)
 
 
@@ -61,6 +54,7 @@ async def new_school(db: Database) -> tuple[int, str]:
             timezone="Asia/Shanghai",
             hotline_region="cn",
             content=CONTENT,
+            now=db.clock(),
         )
         return school.id, code
 

@@ -22,19 +22,9 @@ from bot.outbox.models import OutboxMessage, OutboxStatus, Priority
 from bot.outbox.sender import CRASH_ERROR, Sender
 from bot.people.models import Person
 from bot.scheduler import build_scheduler
+from tests.clock import FixedClock
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 class Crash(Exception):
@@ -51,7 +41,7 @@ class Attempt:
 class FakeTransport:
     """Records every delivery attempt; answers Sent unless the script says otherwise."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: FixedClock) -> None:
         self.clock = clock
         self.attempts: list[Attempt] = []
         self.script: list[Delivery | Exception] = []
@@ -74,22 +64,22 @@ class FakeTransport:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FixedClock:
+    return FixedClock(NOW)
 
 
 @pytest.fixture
-def transport(clock: Clock) -> FakeTransport:
+def transport(clock: FixedClock) -> FakeTransport:
     return FakeTransport(clock)
 
 
-def new_sender(db: Database, transport: FakeTransport, clock: Clock, **options) -> Sender:
+def new_sender(db: Database, transport: FakeTransport, clock: FixedClock, **options) -> Sender:
     # A high overall rate keeps the suite fast; pacing itself is proven in tests/unit/test_backoff.py.
     return Sender(db, transport, worker_id=options.pop("worker_id", "w1"), overall_rate=1000, clock=clock, **options)
 
 
 @pytest.fixture
-def sender(db: Database, transport: FakeTransport, clock: Clock) -> Sender:
+def sender(db: Database, transport: FakeTransport, clock: FixedClock) -> Sender:
     return new_sender(db, transport, clock)
 
 
@@ -191,7 +181,7 @@ async def test_a_row_due_later_is_not_sent_before_its_time(
 
 
 async def test_two_messages_to_one_chat_are_spaced_without_holding_up_other_chats(
-    db: Database, sender: Sender, transport: FakeTransport, clock: Clock
+    db: Database, sender: Sender, transport: FakeTransport, clock: FixedClock
 ) -> None:
     grandma = await add_person(db, 1)
     await add_message(db, grandma, "first")
@@ -238,7 +228,7 @@ async def test_a_sent_row_records_the_telegram_message_id(
 
 
 async def test_rate_limit_delays_the_row_and_pauses_the_whole_sender(
-    db: Database, sender: Sender, transport: FakeTransport, clock: Clock
+    db: Database, sender: Sender, transport: FakeTransport, clock: FixedClock
 ) -> None:
     limited = await add_message(db, await add_person(db, 1), "first")
     await add_message(db, await add_person(db, 2), "second")
@@ -264,7 +254,7 @@ async def test_rate_limit_delays_the_row_and_pauses_the_whole_sender(
 
 
 async def test_transient_errors_back_off_then_fail_after_max_attempts(
-    db: Database, transport: FakeTransport, clock: Clock
+    db: Database, transport: FakeTransport, clock: FixedClock
 ) -> None:
     sender = new_sender(db, transport, clock, max_attempts=3)
     outbox_id = await add_message(db, await add_person(db, 1), "reminder")
@@ -309,7 +299,7 @@ async def test_a_rejected_message_fails_alone_with_a_short_error(
 
 
 async def test_unreachable_person_is_marked_and_nothing_more_is_sent_to_them(
-    db: Database, sender: Sender, transport: FakeTransport, clock: Clock
+    db: Database, sender: Sender, transport: FakeTransport, clock: FixedClock
 ) -> None:
     blocked = await add_person(db, 1)
     first = await add_message(db, blocked, "first", priority=Priority.URGENT)
@@ -340,7 +330,7 @@ async def test_unreachable_person_is_marked_and_nothing_more_is_sent_to_them(
 
 @pytest.mark.parametrize(("resend_if_unsure", "expected"), [(True, OutboxStatus.SENT), (False, OutboxStatus.FAILED)])
 async def test_a_row_left_sending_by_a_crash_is_resent_or_failed_as_it_asks(
-    db: Database, transport: FakeTransport, clock: Clock, resend_if_unsure: bool, expected: OutboxStatus
+    db: Database, transport: FakeTransport, clock: FixedClock, resend_if_unsure: bool, expected: OutboxStatus
 ) -> None:
     outbox_id = await add_message(db, await add_person(db, 1), "alert", resend_if_unsure=resend_if_unsure)
     transport.script = [Crash()]
@@ -363,10 +353,10 @@ async def test_a_row_left_sending_by_a_crash_is_resent_or_failed_as_it_asks(
 
 
 async def test_two_senders_on_one_database_send_each_row_exactly_once(
-    database_url: str, db: Database, transport: FakeTransport, clock: Clock
+    database_url: str, db: Database, transport: FakeTransport, clock: FixedClock
 ) -> None:
     outbox_ids = {await add_message(db, await add_person(db, user), "tip") for user in range(1, 41)}
-    other_db = Database(database_url)
+    other_db = Database(database_url, clock=clock)
     try:
         first = new_sender(db, transport, clock, worker_id="w1")
         second = new_sender(other_db, transport, clock, worker_id="w2")
@@ -385,8 +375,10 @@ async def test_two_senders_on_one_database_send_each_row_exactly_once(
 # -- waking --------------------------------------------------------------------------------------------------
 
 
-async def test_wake_runs_the_sender_long_before_its_next_tick(db: Database, transport: FakeTransport) -> None:
-    sender = Sender(db, transport, worker_id="w1")
+async def test_wake_runs_the_sender_long_before_its_next_tick(
+    db: Database, transport: FakeTransport, clock: FixedClock
+) -> None:
+    sender = Sender(db, transport, worker_id="w1", clock=clock)
     scheduler = build_scheduler(sender, interval_seconds=3600)
     runs: asyncio.Queue[object] = asyncio.Queue()
     scheduler.add_listener(runs.put_nowait, EVENT_JOB_EXECUTED)

@@ -7,10 +7,11 @@ from sqlalchemy import Column, Integer, MetaData, String, Table
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import Database
+from tests.clock import FixedClock
 
 
 async def test_a_failed_insert_does_not_quote_its_values(tmp_path) -> None:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", clock=FixedClock())
     table = Table("kids", MetaData(), Column("id", Integer, primary_key=True), Column("nickname", String))
     async with db.engine.begin() as connection:
         await connection.run_sync(table.metadata.create_all)

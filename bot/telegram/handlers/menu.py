@@ -9,7 +9,6 @@ from bot.cases.desk import FLOW as CASE_TEXT
 from bot.cases.replies import FLOW as CASE_REPLY
 from bot.contact.service import RELAY_FLOW, Incoming
 from bot.conversations import store
-from bot.db import utcnow
 from bot.families import service as families
 from bot.families.invitations import invite_parent
 from bot.families.models import ParentRelation
@@ -104,7 +103,11 @@ async def on_family_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             replies = None
         elif parts[1:2] == ["inv"] and len(parts) == 4 and parts[2].isdigit() and parts[3] in PARENT_RELATIONS:
             result = await invite_parent(
-                session, caregiver_id=person.id, child_id=int(parts[2]), relation=ParentRelation(parts[3]), now=utcnow()
+                session,
+                caregiver_id=person.id,
+                child_id=int(parts[2]),
+                relation=ParentRelation(parts[3]),
+                now=svc.clock(),
             )
             screens = [s.StaleButton()] if result is None else []
             replies = None if result is None else r.parent_invite(result, style)
