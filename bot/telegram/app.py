@@ -6,10 +6,11 @@ import logging
 import os
 import socket
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from functools import partial
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.cases.deadlines import run_due_follow_ups, run_due_timers
@@ -19,7 +20,7 @@ from bot.contact.due import run_contact_due
 from bot.content.bundle import Content
 from bot.db import Database
 from bot.guidance.due import run_guidance_due
-from bot.i18n import normalise_language
+from bot.i18n import gettext_for, guess_language, normalise_language
 from bot.outbox.sender import Sender
 from bot.reports.weekly import enqueue_weekly_digests
 from bot.scheduler import (
@@ -187,6 +188,11 @@ async def _log_error(update: object, context) -> None:
     # Log the error and the update id only: update contents may hold what a person wrote about a child.
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("error while handling update %s", update_id, exc_info=context.error)
+    if isinstance(update, Update) and update.callback_query is not None:
+        # A press nobody answers spins on the person's phone until Telegram gives up.
+        _ = gettext_for(guess_language(update.effective_user.language_code))
+        with suppress(TelegramError):
+            await update.callback_query.answer(_("Sorry, something went wrong. Please try again in a moment."))
 
 
 __all__ = ["Application", "build_application", "running"]

@@ -33,5 +33,16 @@ def callback(*parts: object) -> str:
     return data
 
 
+# Row ids are 32-bit integers on PostgreSQL; a larger number cannot name a row, and asking would be an error.
+LARGEST_ID = 2**31 - 1
+
+
 def parse_callback(data: str | None) -> list[str]:
-    return (data or "").split(":")
+    """Callback data split at ":". The data is user-controlled: a part that looks like a number but is none we
+    write (digits other than 0-9 such as "²", or beyond the id range) becomes "?", so every handler's checks
+    see a stale button rather than fail."""
+    return [_checked_number(part) if part.isdigit() else part for part in (data or "").split(":")]
+
+
+def _checked_number(part: str) -> str:
+    return part if part.isascii() and len(part) <= 10 and int(part) <= LARGEST_ID else "?"

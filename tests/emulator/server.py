@@ -301,6 +301,13 @@ class SimUser:
         note = {"file_id": file_id, "file_unique_id": unique_id, "length": 240, "duration": duration}
         return self._send({"video_note": {**note, "file_size": size}})
 
+    def edit_last_text(self, text: str) -> int:
+        """Edit the last message this user sent, as Telegram's "Edit" does; returns the edit's update_id."""
+        mine = [m for m in self._store.values() if m["from"]["id"] == self.user_id]
+        message = max(mine, key=lambda m: m["message_id"])
+        message.update(text=text, edit_date=_now())
+        return self.emulator._enqueue({"edited_message": _copy(message)})
+
     def _send(self, body: dict[str, Any]) -> int:
         message_id = next(self._ids)
         message = {
@@ -407,6 +414,10 @@ class SimUser:
         return await self.emulator._wait_until(
             find, timeout, lambda: self._dump(f"waited {timeout}s for {count} callback answer(s)")
         )
+
+    def skip_callback_answers(self) -> None:
+        """Let the next `wait_for_callback_answers` see only answers to presses made from now on."""
+        self._answers_seen = len(self.callback_answers)
 
     def _dump(self, headline: str) -> str:
         lines = [f"{self}: {headline}.", f"messages the bot sent to {self.chat_id}:"]

@@ -8,7 +8,8 @@ from bot.telegram.handlers import cases, checkins, contact, guidance, menu, onbo
 
 
 def register(application: Application) -> None:
-    private = filters.ChatType.PRIVATE
+    # New messages only: an edited one has no `update.message`, and is read for risk by its own handler below.
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     application.add_handler(CommandHandler("start", onboarding.on_start, filters=private))
     application.add_handler(CommandHandler("menu", menu.on_menu, filters=private))
     application.add_handler(CommandHandler("language", menu.on_language, filters=private))
@@ -18,7 +19,7 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("checkin", checkins.on_checkin, filters=private))
     application.add_handler(CommandHandler("tips", guidance.on_tips, filters=private))
     application.add_handler(CommandHandler("cases", cases.on_cases, filters=private))
-    groups = filters.ChatType.GROUPS
+    groups = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
     application.add_handler(CommandHandler("linkgroup", cases.on_link_group, filters=groups))
     application.add_handler(CommandHandler("unlinkgroup", cases.on_unlink_group, filters=groups))
     application.add_handler(CommandHandler("calls", contact.on_calls, filters=private))
@@ -34,6 +35,8 @@ def register(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(contact.on_contact_button, pattern=r"^ct:"))
     application.add_handler(CallbackQueryHandler(menu.on_unknown_button))
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, menu.on_text))
+    edited = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE & filters.TEXT
+    application.add_handler(MessageHandler(edited, menu.on_edited_text))
     # Voice notes go to the relay when the person asked to message the family, else where they went before.
     application.add_handler(
         MessageHandler(private & (filters.VOICE | filters.PHOTO | filters.VIDEO_NOTE), contact.on_media)

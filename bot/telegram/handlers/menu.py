@@ -153,6 +153,19 @@ async def _leave_pending_flow(update: Update, context: ContextTypes.DEFAULT_TYPE
             await store.end(session, conversation)
 
 
+async def on_edited_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edited message is read for risk like new words; it does not answer a question or a prompt again."""
+    text = update.edited_message.text
+    if match(text) is not None:
+        return
+    svc = services(context)
+    async with svc.db.session() as session:
+        person = await acting_person(session, update)
+        screens = await svc.worries.message(session, person, text)
+    if screens:
+        await show(update, context, person, screens)
+
+
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A menu button's label, an answer a flow waits for, a typed code, words of worry, or else the way home."""
     item = match(update.message.text)
