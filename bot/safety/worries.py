@@ -1,8 +1,10 @@
 """Worries that cannot wait for Sunday: the "I'm worried" button, and free text that reads as risk.
 
-Both raise a flag at once and answer with the safety reply. Free text a caregiver or parent sends outside any
-question is scanned too; when it reads as risk and the person has several children, every one of them is
-flagged, because a missed flag costs far more than a counsellor closing one that was about a sibling.
+Both raise a flag at once and answer with the safety reply. Words sent after 🆘 and the choice of a child (before
+or after saying what is happening) are about that child: they join its flag, or flag it alone. Free text a
+caregiver or parent sends outside any flow is scanned too; when it reads as risk and the person has several
+children, every one of them is flagged, because a missed flag costs far more than a counsellor closing one that
+was about a sibling.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases.flags import Evidence, raise_flag
 from bot.cases.models import Case, Flag, FlagSource
-from bot.cases.severity import Level
+from bot.cases.severity import Level, most_severe
 from bot.checkins import screens as cs
 from bot.checkins.questionnaire import REASON_FREE_TEXT_CONCERN, REASON_FREE_TEXT_URGENT, CheckinContent
 from bot.content import ContentPack
@@ -31,6 +33,7 @@ from bot.safety.levels import level_of_scan
 from bot.schools.models import School
 
 NOTE_FLOW = "worry_note"
+CHILD_STEP = "child"  # a child was chosen, what is happening not yet said
 NOTE_STEP = "note"
 
 
@@ -62,7 +65,11 @@ class Worries:
 
     async def choose_child(self, session: AsyncSession, person: Person, child_id: int) -> list:
         child = await self._child(session, person, child_id)
-        return [s.StaleButton()] if child is None else [self._ask(child)]
+        if child is None:
+            return [s.StaleButton()]
+        # Words typed instead of a choice are about this child, not about every child of the family.
+        await store.begin(session, person.id, NOTE_FLOW, CHILD_STEP, child_id=child.id)
+        return [self._ask(child)]
 
     async def worry(self, session: AsyncSession, person: Person, child_id: int, choice_id: str) -> list:
         child = await self._child(session, person, child_id)
@@ -71,8 +78,9 @@ class Worries:
             return [s.StaleButton()]
         raised = await self._flag(session, person, child, choice.level, FlagSource.WORRIED, (choice.reason,), None)
         screens: list = [await self._advice(session, child, choice.level)]
+        # The next words join this flag, asked for or not: they are about this child.
+        await store.begin(session, person.id, NOTE_FLOW, NOTE_STEP, flag_id=raised.flag.id)
         if choice.ask_details is not None:
-            await store.begin(session, person.id, NOTE_FLOW, NOTE_STEP, flag_id=raised.flag.id)
             screens.append(cs.AskWorryNote(child.nickname, choice.ask_details))
         return screens
 
@@ -84,6 +92,11 @@ class Worries:
         if conversation is None or conversation.flow != NOTE_FLOW:
             return None
         await store.end(session, conversation)
+        if conversation.step == CHILD_STEP:
+            child = await self._child(session, person, conversation.data["child_id"])
+            if child is None:
+                return [s.StaleButton()]
+            return await self._words_first(session, person, child, text, voice_file_id)
         flag = await session.get(Flag, conversation.data["flag_id"])
         if flag is None:
             return None
@@ -99,6 +112,29 @@ class Worries:
             await self._flag(session, person, child, level, FlagSource.MESSAGE, _reasons_of(level), text)
             screens.insert(0, await self._advice(session, child, level))
         return screens
+
+    async def _words_first(
+        self, session: AsyncSession, person: Person, child: Child, text: str | None, voice_file_id: str | None
+    ) -> list:
+        """Words after choosing the child but before a choice: the choice that asks for words, said at once."""
+        choice = next((c for c in self.texts.worried.choices if c.ask_details is not None), None)
+        scanned = level_of_scan(self.scanner.scan(text)) if text else Level.NONE
+        level = most_severe(scanned, choice.level if choice is not None else Level.NONE)
+        if level is Level.NONE:
+            return [self._ask(child)]
+        reasons = ((choice.reason,) if choice is not None else ()) + (
+            _reasons_of(scanned) if scanned is not Level.NONE else ()
+        )
+        await raise_flag(
+            session,
+            child=child,
+            level=level,
+            source=FlagSource.WORRIED,
+            evidence=Evidence(reasons=reasons, note=text.strip() if text else None, voice_file_id=voice_file_id),
+            raised_by_id=person.id,
+            now=self.clock(),
+        )
+        return [await self._advice(session, child, level), cs.NoteReceived(child.nickname)]
 
     async def message(self, session: AsyncSession, person: Person, text: str) -> list | None:
         """Free text outside any flow: the safety reply and flags when it reads as risk, else None."""
