@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases.flags import Evidence, raise_flag
+from bot.cases.flags import Evidence, Raised, raise_flag
 from bot.cases.models import Case, Flag, FlagSource
 from bot.cases.severity import Level, most_severe
 from bot.checkins import screens as cs
@@ -77,7 +77,7 @@ class Worries:
         if child is None or choice is None:
             return [s.StaleButton()]
         raised = await self._flag(session, person, child, choice.level, FlagSource.WORRIED, (choice.reason,), None)
-        screens: list = [await self._advice(session, child, choice.level)]
+        screens: list = [await self._advice(session, child, choice.level, raised)]
         # The next words join this flag, asked for or not: they are about this child.
         await store.begin(session, person.id, NOTE_FLOW, NOTE_STEP, flag_id=raised.flag.id)
         if choice.ask_details is not None:
@@ -109,8 +109,8 @@ class Worries:
         level = level_of_scan(self.scanner.scan(text)) if text else Level.NONE
         if level.rank > flag.level.rank:
             # The words say more than the button did: a new, higher flag reaches the counsellors again.
-            await self._flag(session, person, child, level, FlagSource.MESSAGE, _reasons_of(level), text)
-            screens.insert(0, await self._advice(session, child, level))
+            raised = await self._flag(session, person, child, level, FlagSource.MESSAGE, _reasons_of(level), text)
+            screens.insert(0, await self._advice(session, child, level, raised))
         return screens
 
     async def _words_first(
@@ -125,7 +125,7 @@ class Worries:
         reasons = ((choice.reason,) if choice is not None else ()) + (
             _reasons_of(scanned) if scanned is not Level.NONE else ()
         )
-        await raise_flag(
+        raised = await raise_flag(
             session,
             child=child,
             level=level,
@@ -134,7 +134,7 @@ class Worries:
             raised_by_id=person.id,
             now=self.clock(),
         )
-        return [await self._advice(session, child, level), cs.NoteReceived(child.nickname)]
+        return [await self._advice(session, child, level, raised), cs.NoteReceived(child.nickname)]
 
     async def message(self, session: AsyncSession, person: Person, text: str) -> list | None:
         """Free text outside any flow: the safety reply and flags when it reads as risk, else None."""
@@ -144,9 +144,11 @@ class Worries:
         children = await families.children_in_care_of(session, person.id)
         if not children:
             return None
-        for child in children:
+        raised = [
             await self._flag(session, person, child, level, FlagSource.MESSAGE, _reasons_of(level), text)
-        advice = await self._advice(session, children[0], level)
+            for child in children
+        ]
+        advice = await self._advice(session, children[0], level, *raised)
         return [replace(advice, nickname=" / ".join(child.nickname for child in children))]
 
     async def _child(self, session: AsyncSession, person: Person, child_id: int) -> Child | None:
@@ -168,7 +170,9 @@ class Worries:
             now=self.clock(),
         )
 
-    async def _advice(self, session: AsyncSession, child: Child, level: Level) -> cs.SafetyAdvice:
+    async def _advice(self, session: AsyncSession, child: Child, level: Level, *raised: Raised) -> cs.SafetyAdvice:
+        """The safety reply; it says someone was told only if each flag reached someone (cases/routing.py)."""
         school = await session.get(School, child.school_id)
         region = region_by_key(self.content, school.hotline_region)
-        return cs.SafetyAdvice(level, child.nickname, region, self.texts.safety)
+        told = all(r.alerted_person_ids for r in raised)
+        return cs.SafetyAdvice(level, child.nickname, region, self.texts.safety, told=told)

@@ -20,7 +20,11 @@ from bot.outbox.delivery import Delivery, OutgoingMessage, Sent, Unreachable
 from bot.outbox.models import OutboxMessage, OutboxStatus, Priority
 from bot.outbox.sender import Sender
 from bot.people.models import Person
+from bot.safety.worries import Worries
+from bot.telegram.render import Style
+from bot.telegram.render_checkins import render
 from tests import factories
+from tests.factories import CONTENT
 
 NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)  # a Wednesday, 12:00 in Shanghai
 
@@ -186,3 +190,18 @@ async def test_a_repeated_flag_edits_the_sent_alert_and_a_rise_notifies_anew(db)
     async with db.session() as session:
         held = (await session.scalars(select(CaseAlert.outbox_id).where(CaseAlert.case_id == case_id))).all()
     assert len(held) == 2, "the first message (now edited) and the one that announced the rise"
+
+
+async def test_the_caregiver_is_not_told_a_counsellor_knows_when_nobody_could_be_reached(db) -> None:
+    school = await factories.school(db, "青山小学", counsellors=(10,), now=NOW)
+    family = await factories.family(db, school, 100, ("小红",), now=NOW)
+    await block(db, 10)  # and the region has no supervisor
+    worries = Worries(CONTENT.pack, CONTENT.checkins, CONTENT.scanner, clock=lambda: NOW)
+
+    async with db.session() as session:
+        grandma = await session.get(Person, family.caregiver_id)
+        [ask] = await worries.from_menu(session, grandma)
+        [advice] = await worries.worry(session, grandma, ask.child_id, "dying")
+    text = render(advice, Style(language="zh_Hans", bot_username="b")).text
+
+    assert "联系不上" in text and "已经知道" not in text and "12356" in text
