@@ -103,6 +103,17 @@ async def reroute_alerts_of(session: AsyncSession, person_id: int, now: datetime
             await keep_trying(session, case, now)
 
 
+async def note_taken(session: AsyncSession, case_id: int, taken_by: str) -> None:
+    """Alerts still queued go out saying who took the case, as the sent ones are edited to say."""
+    queued = await session.scalars(
+        select(OutboxMessage)
+        .join(CaseAlert, CaseAlert.outbox_id == OutboxMessage.id)
+        .where(CaseAlert.case_id == case_id, OutboxMessage.status == OutboxStatus.PENDING)
+    )
+    for message in queued:
+        message.params = {**message.params, "taken_by": taken_by}
+
+
 async def keep_trying(session: AsyncSession, case: Case, now: datetime) -> None:
     """Nobody could be told: make sure a take clock runs, so its reminders try again and escalate."""
     running = await session.scalar(

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from bot.cases.alerts import reroute_alerts_of
+from bot.cases.desk import Desk
 from bot.cases.models import Case, CaseAlert, CaseStatus, CaseTimer
 from bot.cases.severity import Level
 from bot.db import Database
@@ -205,3 +206,18 @@ async def test_the_caregiver_is_not_told_a_counsellor_knows_when_nobody_could_be
     text = render(advice, Style(language="zh_Hans", bot_username="b")).text
 
     assert "联系不上" in text and "已经知道" not in text and "12356" in text
+
+
+async def test_an_alert_still_queued_when_the_case_is_taken_goes_out_saying_who_took_it(db) -> None:
+    school = await factories.school(db, "青山小学", counsellors=(10, 11), now=NOW)
+    family = await factories.family(db, school, 100, now=NOW)
+    night = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # 23:00 in Shanghai: routine alerts wait for the morning
+    case_id = await factories.flag(db, family.child_ids[0], Level.ROUTINE, night)
+    desk = Desk(clock=lambda: night)
+
+    async with db.session() as session:
+        await desk.take(session, await session.get(Person, await person_id(db, 10)), case_id)
+
+    queued = await alerts(db)
+    assert [alert.status for alert in queued] == [OutboxStatus.PENDING] * 2
+    assert all(alert.params["taken_by"] for alert in queued)
