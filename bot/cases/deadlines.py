@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases import routing
 from bot.cases.models import (
     UNASSIGNED_STATUSES,
     Case,
@@ -39,7 +40,7 @@ from bot.db import Database
 from bot.families.models import Child
 from bot.outbox.enqueue import enqueue
 from bot.outbox.models import Priority
-from bot.schools.models import RegionSupervisor, School, SchoolCounsellor
+from bot.schools.models import School
 
 log = logging.getLogger(__name__)
 
@@ -221,21 +222,16 @@ async def _fire(session: AsyncSession, timer_id: int, now: datetime, report: Dea
     child = await session.get(Child, case.child_id)
     unassigned = case.assigned_to_id is None
     if timer.kind is TimerKind.REMIND:
-        if unassigned:
-            recipients, audience = await counsellors_of(session, school.id), "counsellors"
-            if not recipients:
-                # Whoever got the alert instead (flags.py) is reminded instead.
-                recipients, audience = await supervisors_of(session, school.region), "supervisors"
-        else:
-            recipients, audience = [case.assigned_to_id], "assignee"
+        # Its counsellor, or whoever got the alert (routing.py): the room, or the supervisors when it has nobody.
+        recipients, audience = await routing.recipients_for(session, case, school, only_assignee=True)
         kind, event = "case_reminder", EventKind.REMINDED
         report.reminded += 1
     else:
-        recipients, audience = await supervisors_of(session, school.region), "supervisors"
+        recipients, audience = await routing.supervisors_of(session, school.region), routing.SUPERVISORS
         kind, event = "case_escalation", EventKind.ESCALATED
         report.escalated += 1
         if not recipients:
-            log.warning("case %d passed twice its time limit, but its region has no supervisor to alert", case.id)
+            log.error("case %d passed twice its time limit, but no supervisor of its region can be reached", case.id)
     params = {
         "case_id": case.id,
         "severity": timer.severity.value,
@@ -290,20 +286,6 @@ async def _answered(session: AsyncSession, case: Case) -> bool:
         .limit(1)
     )
     return acted is not None
-
-
-async def counsellors_of(session: AsyncSession, school_id: int) -> list[int]:
-    rows = await session.scalars(
-        select(SchoolCounsellor.person_id).where(SchoolCounsellor.school_id == school_id).order_by(SchoolCounsellor.id)
-    )
-    return list(rows.all())
-
-
-async def supervisors_of(session: AsyncSession, region: str) -> list[int]:
-    rows = await session.scalars(
-        select(RegionSupervisor.person_id).where(RegionSupervisor.region == region).order_by(RegionSupervisor.id)
-    )
-    return list(rows.all())
 
 
 # -- follow-ups -------------------------------------------------------------------------------------------------

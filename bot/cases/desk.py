@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases import deadlines
+from bot.cases import alerts, deadlines
 from bot.cases import screens as cx
 from bot.cases.access import Staff, case_for, staff_of
 from bot.cases.flags import age_of, open_case_of
@@ -289,6 +289,7 @@ class Desk:
         return [cx.Taken(case.id, child.nickname, alerts), await self._card(session, staff, case)]
 
     async def _alerts_to_edit(self, session: AsyncSession, case: Case, taker: Person) -> tuple[cx.AlertToEdit, ...]:
+        await alerts.note_taken(session, case.id, taker.display_name)
         rows = await session.execute(
             select(OutboxMessage, Person)
             .join(CaseAlert, CaseAlert.outbox_id == OutboxMessage.id)
@@ -299,16 +300,16 @@ class Desk:
                 OutboxMessage.telegram_message_id.is_not(None),
             )
         )
-        alerts = []
+        edits = []
         for message, recipient in rows:
             params = dict(message.params)
             params["taken_by"] = taker.display_name
-            alerts.append(
+            edits.append(
                 cx.AlertToEdit(
                     recipient.chat_id, message.telegram_message_id, message.kind, params, recipient.language or ""
                 )
             )
-        return tuple(alerts)
+        return tuple(edits)
 
     async def choose_counsellor(self, session: AsyncSession, person: Person, case_id: int) -> list:
         staff = await staff_of(session, person.id)

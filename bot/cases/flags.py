@@ -2,7 +2,7 @@
 
 Everything here happens in the caller's transaction, alerts included (they are outbox rows), so a flag and its
 alerts stand or fall together. Urgent alerts jump the outbox queue and ignore quiet hours; routine ones wait
-for the morning.
+for the morning. Alerts go to reachable people only, and update the one a person already has (alerts.py).
 """
 
 from __future__ import annotations
@@ -13,16 +13,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases import deadlines
+from bot.cases import alerts, deadlines, routing
 from bot.cases.groups import notify_group
-from bot.cases.models import Case, CaseAlert, CaseStatus, EventKind, Flag, FlagSource
+from bot.cases.models import Case, CaseStatus, EventKind, Flag, FlagSource
 from bot.cases.severity import Level
 from bot.cases.timeline import add_event
 from bot.checkins.timing import outside_quiet_hours
 from bot.families.models import Child
-from bot.outbox.enqueue import enqueue
-from bot.outbox.models import Priority
-from bot.schools.models import RegionSupervisor, School, SchoolCounsellor
+from bot.people.models import Person
+from bot.schools.models import School
 
 ALERT_NOTE_LENGTH = 300
 
@@ -108,9 +107,7 @@ async def raise_flag(
         # The time limit restarts at the new severity even on a taken case: its counsellor is reminded (and the
         # supervisors alerted) unless they act on the case in time; see deadlines._answered.
         await deadlines.start_take_clock(session, case, now)
-    # A new case or a rise is news for the whole counselling room; more evidence is news for whoever has it.
-    only_assignee = not (opened or raised) and case.assigned_to_id is not None
-    alerted = await _alert(session, case, flag, child, opened, now, only_assignee=only_assignee)
+    alerted = await _alert(session, case, flag, child, now, opened=opened, raised=raised)
     if opened or raised:
         await notify_group(session, case, flag.id)
     return Raised(case=case, flag=flag, opened=opened, alerted_person_ids=alerted)
@@ -122,23 +119,21 @@ async def open_case_of(session: AsyncSession, child_id: int, *, lock: bool = Fal
 
 
 async def _alert(
-    session: AsyncSession, case: Case, flag: Flag, child: Child, opened: bool, now: datetime, *, only_assignee: bool
+    session: AsyncSession,
+    case: Case,
+    flag: Flag,
+    child: Child,
+    now: datetime,
+    *,
+    opened: bool,
+    raised: bool,
 ) -> tuple[int, ...]:
-    """One outbox row per counsellor of the child's school; the region's supervisors when the school has none."""
+    """Tell the reachable counselling room (routing.py); the alert it already has is updated (alerts.py)."""
     school = await session.get(School, child.school_id)
-    if only_assignee:
-        recipients = [case.assigned_to_id]
-    else:
-        recipients = (
-            await session.scalars(select(SchoolCounsellor.person_id).where(SchoolCounsellor.school_id == school.id))
-        ).all()
-    if not recipients:
-        # A flag nobody reads is the worst outcome: fall back to whoever oversees the region.
-        recipients = (
-            await session.scalars(select(RegionSupervisor.person_id).where(RegionSupervisor.region == school.region))
-        ).all()
+    # A new case or a rise is news for the whole counselling room; more evidence is news for whoever has it.
+    only_assignee = not (opened or raised) and case.assigned_to_id is not None
+    recipients, _audience = await routing.recipients_for(session, case, school, only_assignee=only_assignee)
     level = flag.level
-    not_before = now if level.rank >= Level.HIGH.rank else outside_quiet_hours(now, school.timezone)
     params = {
         "case_id": case.id,
         "flag_id": flag.id,
@@ -156,17 +151,19 @@ async def _alert(
         "missed_in_a_row": flag.missed_in_a_row,
         "has_voice": flag.voice_file_id is not None,
     }
-    for person_id in dict.fromkeys(recipients):
-        message = await enqueue(
-            session,
-            person_id,
-            "case_alert",
-            params,
-            private={"note": flag.note[:ALERT_NOTE_LENGTH] if flag.note else None},
-            priority=Priority.URGENT if level is Level.URGENT else Priority.NORMAL,
-            not_before=not_before,
-            dedupe_key=f"alert:{flag.id}:{person_id}",
-        )
-        if message is not None:
-            session.add(CaseAlert(case_id=case.id, person_id=person_id, outbox_id=message.id))
-    return tuple(dict.fromkeys(recipients))
+    if case.assigned_to_id is not None:
+        assignee = await session.get(Person, case.assigned_to_id)
+        params["taken_by"] = assignee.display_name
+    alert = alerts.Alert(
+        case_id=case.id,
+        flag_id=flag.id,
+        params=params,
+        note=flag.note[:ALERT_NOTE_LENGTH] if flag.note else None,
+        priority=alerts.priority_of(level),
+        not_before=now if level.rank >= Level.HIGH.rank else outside_quiet_hours(now, school.timezone),
+    )
+    for person_id in recipients:
+        await alerts.send(session, alert, person_id, news=opened or raised)
+    if not recipients:
+        await alerts.keep_trying(session, case, now)
+    return tuple(recipients)

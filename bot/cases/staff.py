@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import log as audit
-from bot.cases import deadlines
+from bot.cases import deadlines, routing
 from bot.cases.models import Case, CaseStatus, EventKind, FollowUp, FollowUpStatus
 from bot.cases.severity import Level, most_severe
 from bot.cases.timeline import add_event
@@ -97,9 +97,7 @@ async def remove_counsellor(
 
 async def _tell(session: AsyncSession, school: School, link_id: int, cases: Sequence[Case], now: datetime) -> list[int]:
     """One row per remaining counsellor; the region's supervisors when nobody is left to take the cases."""
-    recipients = await deadlines.counsellors_of(session, school.id)
-    if not recipients:
-        recipients = await deadlines.supervisors_of(session, school.region)
+    recipients, _audience = await routing.room_of(session, school)
     severity = most_severe(*(case.severity for case in cases))
     params = {"school": school.name, "count": len(cases), "case_ids": [case.id for case in cases]}
     for person_id in dict.fromkeys(recipients):

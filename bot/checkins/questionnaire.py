@@ -493,11 +493,24 @@ class ExpectPhrases(_Strict):
 class SafetyTexts(_Strict):
     version: str
     expect: ExpectPhrases
+    # Said instead of the paragraph holding {expect} when no counsellor or supervisor could be told.
+    unreached: Localised
     replies: SafetyReplies
 
-    def reply(self, level: Level, language: str, *, hotlines: str, child: str) -> str:
-        """The text for the caregiver; plain text, so the adapter escapes it for HTML like any other."""
+    @field_validator("unreached")
+    @classmethod
+    def _unreached(cls, value: Localised) -> Localised:
+        return _check_text(value, allowed=frozenset({"child"}), max_length=300)
+
+    def reply(self, level: Level, language: str, *, hotlines: str, child: str, told: bool = True) -> str:
+        """The text for the caregiver; plain text, so the adapter escapes it for HTML like any other.
+
+        `told` is whether anyone at the school or the region was alerted: the reply never says so when not.
+        """
         template = getattr(self.replies, level.value).get(language)
+        if not told and level in FLAG_LEVELS:
+            unreached = self.unreached.get(language)
+            template = "\n\n".join(unreached if "{expect}" in part else part for part in template.split("\n\n"))
         expect = getattr(self.expect, level.value).get(language) if level in FLAG_LEVELS else ""
         return template.format(child=child, hotlines=hotlines, expect=expect)
 

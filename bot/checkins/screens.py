@@ -82,6 +82,7 @@ class SafetyAdvice:
     nickname: str
     region: HotlineRegion
     texts: SafetyTexts
+    told: bool = True  # whether a counsellor or supervisor was alerted; the reply must not say so otherwise
 
 
 @dataclass(frozen=True)

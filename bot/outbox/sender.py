@@ -44,6 +44,9 @@ BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 15 * 60.0
 ERROR_LENGTH = 200
 
+# Told in the same transaction when a person is found unreachable, so that whoever depended on reaching them
+# (an alert about a child) is served by someone else; rows it adds are due in this very run.
+OnUnreachable = Callable[[AsyncSession, int, datetime], Awaitable[None]]
 Outcome = Literal["sent", "retried", "failed", "unreachable"]
 
 
@@ -106,6 +109,7 @@ class Sender:
         lease_seconds: float = 60.0,
         max_attempts: int = 12,
         clock: Clock,
+        on_unreachable: OnUnreachable | None = None,
     ) -> None:
         self.db = db
         self.transport = transport
@@ -114,6 +118,7 @@ class Sender:
         self.lease = timedelta(seconds=lease_seconds)
         self.max_attempts = max_attempts
         self.clock = clock
+        self.on_unreachable = on_unreachable
         self.pacer = Pacer(overall_rate)
         # Set by whatever drives the runs (the scheduler); called when a run should start now.
         self.on_wake: Callable[[], None] | None = None
@@ -257,6 +262,8 @@ class Sender:
             # A group the bot was removed from fails its row only: no person to mark.
             if isinstance(delivery, Unreachable) and message.person_id is not None:
                 await self._mark_unreachable(session, message.person_id, delivery.reason, now)
+                if self.on_unreachable is not None:
+                    await self.on_unreachable(session, message.person_id, now)
         report.count(outcome)
 
     def _row_update(self, claim: _Claim, delivery: Delivery, now: datetime) -> tuple[Outcome, dict[str, Any]]:

@@ -1,8 +1,10 @@
 """Worries that cannot wait for Sunday: the "I'm worried" button, and free text that reads as risk.
 
-Both raise a flag at once and answer with the safety reply. Free text a caregiver or parent sends outside any
-question is scanned too; when it reads as risk and the person has several children, every one of them is
-flagged, because a missed flag costs far more than a counsellor closing one that was about a sibling.
+Both raise a flag at once and answer with the safety reply. Words sent after 🆘 and the choice of a child (before
+or after saying what is happening) are about that child: they join its flag, or flag it alone. Free text a
+caregiver or parent sends outside any flow is scanned too; when it reads as risk and the person has several
+children, every one of them is flagged, because a missed flag costs far more than a counsellor closing one that
+was about a sibling.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases.flags import Evidence, raise_flag
+from bot.cases.flags import Evidence, Raised, raise_flag
 from bot.cases.models import Case, Flag, FlagSource
-from bot.cases.severity import Level
+from bot.cases.severity import Level, most_severe
 from bot.checkins import screens as cs
 from bot.checkins.questionnaire import REASON_FREE_TEXT_CONCERN, REASON_FREE_TEXT_URGENT, CheckinContent
 from bot.clock import Clock
@@ -29,6 +31,7 @@ from bot.safety.levels import level_of_scan
 from bot.schools.models import School
 
 NOTE_FLOW = "worry_note"
+CHILD_STEP = "child"  # a child was chosen, what is happening not yet said
 NOTE_STEP = "note"
 
 
@@ -60,7 +63,11 @@ class Worries:
 
     async def choose_child(self, session: AsyncSession, person: Person, child_id: int) -> list:
         child = await self._child(session, person, child_id)
-        return [s.StaleButton()] if child is None else [self._ask(child)]
+        if child is None:
+            return [s.StaleButton()]
+        # Words typed instead of a choice are about this child, not about every child of the family.
+        await store.begin(session, person.id, NOTE_FLOW, CHILD_STEP, child_id=child.id)
+        return [self._ask(child)]
 
     async def worry(self, session: AsyncSession, person: Person, child_id: int, choice_id: str) -> list:
         child = await self._child(session, person, child_id)
@@ -68,9 +75,10 @@ class Worries:
         if child is None or choice is None:
             return [s.StaleButton()]
         raised = await self._flag(session, person, child, choice.level, FlagSource.WORRIED, (choice.reason,), None)
-        screens: list = [await self._advice(session, child, choice.level)]
+        screens: list = [await self._advice(session, child, choice.level, raised)]
+        # The next words join this flag, asked for or not: they are about this child.
+        await store.begin(session, person.id, NOTE_FLOW, NOTE_STEP, flag_id=raised.flag.id)
         if choice.ask_details is not None:
-            await store.begin(session, person.id, NOTE_FLOW, NOTE_STEP, flag_id=raised.flag.id)
             screens.append(cs.AskWorryNote(child.nickname, choice.ask_details))
         return screens
 
@@ -82,6 +90,11 @@ class Worries:
         if conversation is None or conversation.flow != NOTE_FLOW:
             return None
         await store.end(session, conversation)
+        if conversation.step == CHILD_STEP:
+            child = await self._child(session, person, conversation.data["child_id"])
+            if child is None:
+                return [s.StaleButton()]
+            return await self._words_first(session, person, child, text, voice_file_id)
         flag = await session.get(Flag, conversation.data["flag_id"])
         if flag is None:
             return None
@@ -94,9 +107,32 @@ class Worries:
         level = level_of_scan(self.scanner.scan(text)) if text else Level.NONE
         if level.rank > flag.level.rank:
             # The words say more than the button did: a new, higher flag reaches the counsellors again.
-            await self._flag(session, person, child, level, FlagSource.MESSAGE, _reasons_of(level), text)
-            screens.insert(0, await self._advice(session, child, level))
+            raised = await self._flag(session, person, child, level, FlagSource.MESSAGE, _reasons_of(level), text)
+            screens.insert(0, await self._advice(session, child, level, raised))
         return screens
+
+    async def _words_first(
+        self, session: AsyncSession, person: Person, child: Child, text: str | None, voice_file_id: str | None
+    ) -> list:
+        """Words after choosing the child but before a choice: the choice that asks for words, said at once."""
+        choice = next((c for c in self.texts.worried.choices if c.ask_details is not None), None)
+        scanned = level_of_scan(self.scanner.scan(text)) if text else Level.NONE
+        level = most_severe(scanned, choice.level if choice is not None else Level.NONE)
+        if level is Level.NONE:
+            return [self._ask(child)]
+        reasons = ((choice.reason,) if choice is not None else ()) + (
+            _reasons_of(scanned) if scanned is not Level.NONE else ()
+        )
+        raised = await raise_flag(
+            session,
+            child=child,
+            level=level,
+            source=FlagSource.WORRIED,
+            evidence=Evidence(reasons=reasons, note=text.strip() if text else None, voice_file_id=voice_file_id),
+            raised_by_id=person.id,
+            now=self.clock(),
+        )
+        return [await self._advice(session, child, level, raised), cs.NoteReceived(child.nickname)]
 
     async def message(self, session: AsyncSession, person: Person, text: str) -> list | None:
         """Free text outside any flow: the safety reply and flags when it reads as risk, else None."""
@@ -106,9 +142,11 @@ class Worries:
         children = await families.children_in_care_of(session, person.id)
         if not children:
             return None
-        for child in children:
+        raised = [
             await self._flag(session, person, child, level, FlagSource.MESSAGE, _reasons_of(level), text)
-        advice = await self._advice(session, children[0], level)
+            for child in children
+        ]
+        advice = await self._advice(session, children[0], level, *raised)
         return [replace(advice, nickname=" / ".join(child.nickname for child in children))]
 
     async def _child(self, session: AsyncSession, person: Person, child_id: int) -> Child | None:
@@ -130,7 +168,9 @@ class Worries:
             now=self.clock(),
         )
 
-    async def _advice(self, session: AsyncSession, child: Child, level: Level) -> cs.SafetyAdvice:
+    async def _advice(self, session: AsyncSession, child: Child, level: Level, *raised: Raised) -> cs.SafetyAdvice:
+        """The safety reply; it says someone was told only if each flag reached someone (cases/routing.py)."""
         school = await session.get(School, child.school_id)
         region = region_by_key(self.content, school.hotline_region)
-        return cs.SafetyAdvice(level, child.nickname, region, self.texts.safety)
+        told = all(r.alerted_person_ids for r in raised)
+        return cs.SafetyAdvice(level, child.nickname, region, self.texts.safety, told=told)

@@ -13,6 +13,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
+from bot.cases.alerts import reroute_alerts_of
 from bot.cases.deadlines import run_due_follow_ups, run_due_timers
 from bot.checkins.due import run_due
 from bot.config import Settings
@@ -130,6 +131,7 @@ async def running(application: InboxApplication, *, polling: bool) -> AsyncItera
             worker_id=f"{socket.gethostname()}-{os.getpid()}",
             overall_rate=svc.settings.send_rate_per_second,
             clock=svc.clock,
+            on_unreachable=reroute_alerts_of,
         )
         scheduler = build_scheduler(sender, interval_seconds=svc.settings.sender_interval_seconds)
         add_tick(scheduler, CHECKINS_DUE, partial(_checkins_due, svc, content), svc.settings.due_interval_seconds)

@@ -182,12 +182,18 @@ def reason_lines(style: Style, level: Level, reasons, score, average, missed) ->
 def case_alert(params: dict[str, Any], style: Style) -> Rendered:
     """What a counsellor reads first: how urgent, which child, why, and what to do; once taken, who took it."""
     _ = gettext_for(style.language)
-    level = Level(params["level"])
+    # The badge says how urgent the case is now; the reasons are those of the newest report.
+    level = Level(params["case_severity"])
     who = _("{nickname}, {age} years old").format(nickname=f"<b>{escape(params['nickname'])}</b>", age=params["age"])
     case = (_("New case #{case}") if params["opened"] else _("Added to case #{case}")).format(case=params["case_id"])
     lines = [f"{BADGES[level]} <b>{_(LEVELS[level])}</b> · {escape(params['school'])}", who, case, "", _("Why:")]
     reasons = reason_lines(
-        style, level, params["reasons"], params["symptom_score"], params["average"], params["missed_in_a_row"]
+        style,
+        Level(params["level"]),
+        params["reasons"],
+        params["symptom_score"],
+        params["average"],
+        params["missed_in_a_row"],
     )
     lines += [f"• {escape(label)}" for label in reasons]
     lines.append(_("From: {source}").format(source=_(SOURCES[FlagSource(params["source"])])))
@@ -195,12 +201,20 @@ def case_alert(params: dict[str, Any], style: Style) -> Rendered:
         lines.append(_("In their words: {note}").format(note=f"<i>{escape(params['note'])}</i>"))
     if params["has_voice"]:
         lines.append(_("🎤 There is a voice note with the case."))
+    if params.get("updates"):
+        lines.append(
+            _("🔁 New reports since this alert was first sent: {count}. The newest is shown.").format(
+                count=params["updates"]
+            )
+        )
     open_button = _case_button(params["case_id"], "open", _("📂 Open"))
+    edits = params.get("edit_message_id")
     if params.get("taken_by"):
         lines += ["", _("✅ Taken by {name}.").format(name=escape(params["taken_by"]))]
-        return Rendered("\n".join(lines), [[open_button]])
+        return Rendered("\n".join(lines), [[open_button]], edit_message_id=edits)
     lines += ["", _(CALL_TO_ACTION[level])]
-    return Rendered("\n".join(lines), [[_case_button(params["case_id"], "take", _("🙋 Take case")), open_button]])
+    take = _case_button(params["case_id"], "take", _("🙋 Take case"))
+    return Rendered("\n".join(lines), [[take, open_button]], edit_message_id=edits)
 
 
 def counsellor_message(params: dict[str, Any], style: Style) -> Rendered:

@@ -152,7 +152,9 @@ def _(screen: cs.CheckinTimeSet, style: Style) -> Reply:
 @render.register
 def _(screen: cs.SafetyAdvice, style: Style) -> Reply:
     lang = style.language
-    text = screen.texts.reply(screen.level, lang, hotlines=hotline_lines(screen.region, lang), child=screen.nickname)
+    text = screen.texts.reply(
+        screen.level, lang, hotlines=hotline_lines(screen.region, lang), child=screen.nickname, told=screen.told
+    )
     return Reply(escape(text))
 
 

@@ -38,6 +38,8 @@ class Rendered:
     voice: Path | None = None  # an OGG/Opus recording sent as one voice message with `text` as its caption
     # (chat id, message id) of a message a person sent, copied as it is (text, voice, photo…); `text` is unused
     copy_from: tuple[int, int] | None = None
+    # A message this one replaces in place (an alert kept current); sent anew if it can no longer be edited.
+    edit_message_id: int | None = None
 
 
 Render = Callable[[str, dict[str, Any], str], Rendered]  # (kind, params, language)
@@ -54,6 +56,10 @@ class TelegramTransport(Transport):
         except KeyError as exc:
             return Rejected(f"cannot render {message.kind}: missing {exc}")
         keyboard = inline(rendered.buttons) if rendered.buttons else None
+        if rendered.edit_message_id is not None:
+            edited = await self._edit(message.chat_id, rendered, keyboard)
+            if edited is not None:
+                return edited
         try:
             if rendered.copy_from is not None:
                 sent = await self.bot.copy_message(message.chat_id, *rendered.copy_from, reply_markup=keyboard)
@@ -81,6 +87,21 @@ class TelegramTransport(Transport):
         except tg.TelegramError as exc:
             return classify(exc)
         return Sent(sent.message_id)
+
+    async def _edit(self, chat_id: int, rendered: Rendered, keyboard) -> Delivery | None:
+        """Edit the message in place; None when it is gone or too old to edit, so a new one goes instead."""
+        try:
+            await self.bot.edit_message_text(
+                rendered.text,
+                chat_id=chat_id,
+                message_id=rendered.edit_message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard,
+            )
+        except tg.TelegramError as exc:
+            delivery = classify(exc)
+            return None if isinstance(delivery, Rejected) else delivery
+        return Sent(rendered.edit_message_id)
 
 
 def classify(exc: tg.TelegramError) -> Delivery:

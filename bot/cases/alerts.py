@@ -1,0 +1,185 @@
+"""The counselling room's alerts: one live message per case and person, kept current as evidence comes in, and
+passed on at once when its recipient turns out to be unreachable.
+
+- A new case, or a rise in its severity, is news: a new message, so the phone rings. The exception is a previous
+  alert still waiting in the outbox (say, a routine one held for the morning): it is rewritten instead, since the
+  person has seen nothing yet.
+- More evidence at the same severity updates the person's last alert rather than adding a message: a queued row is
+  rewritten, a sent message is edited (an edit row carries its Telegram message id). Either way the alert counts
+  the reports that came after the first.
+- When the sender finds a person unreachable (blocked the bot, chat gone), `reroute_alerts_of` hands the alerts they
+  never got to whoever else can be reached (routing.py), in the sender's transaction, so the same run sends them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cases import deadlines, routing
+from bot.cases.models import Case, CaseAlert, CaseStatus, CaseTimer
+from bot.cases.severity import Level
+from bot.outbox.enqueue import enqueue
+from bot.outbox.models import OutboxMessage, OutboxStatus, Priority
+from bot.schools.models import School
+
+KIND = "case_alert"
+# Params of a case_alert row: the Telegram message it edits, and how many reports came after the first.
+EDITS = "edit_message_id"
+UPDATES = "updates"
+LIVE = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT)
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One flag's alert, as `case_alert` renders it; `note` is what the family wrote, kept encrypted."""
+
+    case_id: int
+    flag_id: int
+    params: dict[str, Any]
+    note: str | None
+    priority: Priority
+    not_before: datetime
+
+
+async def send(session: AsyncSession, alert: Alert, person_id: int, *, news: bool) -> bool:
+    """Tell `person_id` about `alert` in the caller's transaction; False when they already have it, or newer."""
+    last = await _last(session, alert.case_id, person_id)
+    if last is not None:
+        record, message = last
+        if message.status in LIVE and message.params["flag_id"] >= alert.flag_id:
+            return False
+        merged = {**alert.params, UPDATES: message.params.get(UPDATES, 0) + 1, "opened": message.params["opened"]}
+        if message.status is OutboxStatus.PENDING and await _rewrite(session, message, alert, merged):
+            return True
+        if not news and message.status is OutboxStatus.SENT and message.telegram_message_id is not None:
+            edit = await _enqueue(session, person_id, alert, {**merged, EDITS: message.telegram_message_id})
+            if edit is not None:
+                record.outbox_id = edit.id  # the message now shows this row's text: a later update starts from it
+            return edit is not None
+    message = await _enqueue(session, person_id, alert, alert.params)
+    if message is None:
+        return False
+    session.add(CaseAlert(case_id=alert.case_id, person_id=person_id, outbox_id=message.id))
+    return True
+
+
+async def reroute_alerts_of(session: AsyncSession, person_id: int, now: datetime) -> None:
+    """`person_id` was just found unreachable: their alerts on open cases that never arrived go to someone else.
+
+    Called by the outbox sender in the transaction that marks the person unreachable.
+    """
+    rows = await session.execute(
+        select(CaseAlert, OutboxMessage, Case)
+        .join(OutboxMessage, OutboxMessage.id == CaseAlert.outbox_id)
+        .join(Case, Case.id == CaseAlert.case_id)
+        .where(CaseAlert.person_id == person_id, Case.status != CaseStatus.CLOSED)
+        .order_by(CaseAlert.id)
+    )
+    last_by_case = {case.id: (message, case) for _record, message, case in rows}
+    for message, case in last_by_case.values():
+        if message.status in LIVE:
+            continue  # it arrived (or still may): they were told
+        school = await session.get(School, case.school_id)
+        recipients, _audience = await routing.recipients_for(session, case, school, only_assignee=False)
+        params = {key: value for key, value in message.params.items() if key not in (EDITS, UPDATES)}
+        alert = Alert(
+            case_id=case.id,
+            flag_id=params["flag_id"],
+            params=params,
+            note=_note_of(message),
+            priority=Priority(message.priority),
+            not_before=max(message.not_before, now),
+        )
+        for recipient in recipients:
+            # News for them, whatever it was for the person who could not get it: it must be noticed.
+            await send(session, alert, recipient, news=True)
+        if not recipients:
+            await keep_trying(session, case, now)
+
+
+async def note_taken(session: AsyncSession, case_id: int, taken_by: str) -> None:
+    """Alerts still queued go out saying who took the case, as the sent ones are edited to say."""
+    queued = await session.scalars(
+        select(OutboxMessage)
+        .join(CaseAlert, CaseAlert.outbox_id == OutboxMessage.id)
+        .where(CaseAlert.case_id == case_id, OutboxMessage.status == OutboxStatus.PENDING)
+    )
+    for message in queued:
+        message.params = {**message.params, "taken_by": taken_by}
+
+
+async def keep_trying(session: AsyncSession, case: Case, now: datetime) -> None:
+    """Nobody could be told: make sure a take clock runs, so its reminders try again and escalate."""
+    running = await session.scalar(
+        select(CaseTimer.id).where(
+            CaseTimer.case_id == case.id, CaseTimer.fired_at.is_(None), CaseTimer.cancelled_at.is_(None)
+        )
+    )
+    if running is None:
+        await deadlines.start_take_clock(session, case, now)
+
+
+async def _last(session: AsyncSession, case_id: int, person_id: int) -> tuple[CaseAlert, OutboxMessage] | None:
+    row = (
+        await session.execute(
+            select(CaseAlert, OutboxMessage)
+            .join(OutboxMessage, OutboxMessage.id == CaseAlert.outbox_id)
+            .where(CaseAlert.case_id == case_id, CaseAlert.person_id == person_id)
+            .order_by(CaseAlert.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return None if row is None else (row.CaseAlert, row.OutboxMessage)
+
+
+async def _rewrite(session: AsyncSession, message: OutboxMessage, alert: Alert, params: dict[str, Any]) -> bool:
+    """Make a queued alert say the latest; False when the sender claimed it meanwhile."""
+    if message.params.get(EDITS) is not None:
+        params = {**params, EDITS: message.params[EDITS]}
+    rewritten = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(
+            params=params,
+            private_params=_private(alert.note or _note_of(message)),
+            priority=min(message.priority, alert.priority),
+            not_before=min(message.not_before, alert.not_before),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if rewritten.rowcount == 1:
+        await session.refresh(message)
+        return True
+    return False
+
+
+async def _enqueue(session: AsyncSession, person_id: int, alert: Alert, params: dict[str, Any]) -> OutboxMessage | None:
+    return await enqueue(
+        session,
+        person_id,
+        KIND,
+        params,
+        private={"note": alert.note} if alert.note else None,
+        priority=alert.priority,
+        not_before=alert.not_before,
+        dedupe_key=f"alert:{alert.flag_id}:{person_id}",
+    )
+
+
+def _note_of(message: OutboxMessage) -> str | None:
+    return json.loads(message.private_params or "{}").get("note")
+
+
+def _private(note: str | None) -> str | None:
+    return None if note is None else json.dumps({"note": note}, ensure_ascii=False)
+
+
+def priority_of(level: Level) -> Priority:
+    """Urgent alerts jump the outbox queue."""
+    return Priority.URGENT if level is Level.URGENT else Priority.NORMAL

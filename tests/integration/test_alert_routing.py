@@ -1,0 +1,223 @@
+"""Alerts about a child always reach a person, and stay one message per case and person.
+
+Routing skips people the channel cannot reach and falls back to the region's supervisors at once; the sender,
+finding a recipient unreachable, has their alerts re-routed within the same run; repeated flags update the alert
+a person already has.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from bot.cases.alerts import reroute_alerts_of
+from bot.cases.desk import Desk
+from bot.cases.models import Case, CaseAlert, CaseStatus, CaseTimer
+from bot.cases.severity import Level
+from bot.db import Database
+from bot.outbox.delivery import Delivery, OutgoingMessage, Sent, Unreachable
+from bot.outbox.models import OutboxMessage, OutboxStatus, Priority
+from bot.outbox.sender import Sender
+from bot.people.models import Person
+from bot.safety.worries import Worries
+from bot.telegram.render import Style
+from bot.telegram.render_checkins import render
+from tests import factories
+from tests.factories import CONTENT
+
+NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)  # a Wednesday, 12:00 in Shanghai
+
+
+class BlockedBy:
+    """A transport on which some chats have blocked the bot; every other message is sent."""
+
+    def __init__(self, *blocked_chat_ids: int) -> None:
+        self.blocked = set(blocked_chat_ids)
+        self.delivered: list[OutgoingMessage] = []
+        self._message_ids = iter(range(7001, 9000))
+
+    async def deliver(self, message: OutgoingMessage) -> Delivery:
+        if message.chat_id in self.blocked:
+            return Unreachable("Forbidden: bot was blocked by the user")
+        self.delivered.append(message)
+        return Sent(next(self._message_ids))
+
+
+def sender(db: Database, transport: BlockedBy) -> Sender:
+    return Sender(
+        db, transport, worker_id="test", overall_rate=1000, clock=lambda: NOW, on_unreachable=reroute_alerts_of
+    )
+
+
+async def person_id(db: Database, telegram_user_id: int) -> int:
+    async with db.session() as session:
+        return await session.scalar(select(Person.id).where(Person.telegram_user_id == telegram_user_id))
+
+
+async def block(db: Database, *telegram_user_ids: int) -> None:
+    async with db.session() as session:
+        await session.execute(
+            update(Person).where(Person.telegram_user_id.in_(telegram_user_ids)).values(unreachable_since=NOW)
+        )
+
+
+async def alerts(db: Database) -> list[OutboxMessage]:
+    async with db.session() as session:
+        rows = await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "case_alert").order_by(OutboxMessage.id)
+        )
+        return list(rows.all())
+
+
+async def recipients(db: Database) -> list[int]:
+    """Telegram user ids the case alerts are queued for, in order."""
+    async with db.session() as session:
+        rows = await session.scalars(
+            select(Person.telegram_user_id)
+            .join(OutboxMessage, OutboxMessage.person_id == Person.id)
+            .where(OutboxMessage.kind == "case_alert")
+            .order_by(OutboxMessage.id)
+        )
+        return list(rows.all())
+
+
+async def test_an_unreachable_counsellor_is_skipped(db) -> None:
+    school = await factories.school(db, "青山小学", counsellors=(10, 11), now=NOW)
+    await factories.supervisor(db, 30, "云阳县", now=NOW)
+    family = await factories.family(db, school, 100, now=NOW)
+    await block(db, 10)
+
+    await factories.flag(db, family.child_ids[0], Level.URGENT, NOW)
+
+    assert await recipients(db) == [11]
+
+
+async def test_with_no_reachable_counsellor_the_supervisors_are_alerted_at_once(db) -> None:
+    school = await factories.school(db, "青山小学", counsellors=(10, 11), now=NOW)
+    await factories.supervisor(db, 30, "云阳县", now=NOW)
+    await factories.supervisor(db, 31, "别的县", now=NOW)
+    family = await factories.family(db, school, 100, now=NOW)
+    await block(db, 10, 11)
+
+    await factories.flag(db, family.child_ids[0], Level.URGENT, NOW)
+
+    [alert] = await alerts(db)
+    assert await recipients(db) == [30]
+    assert alert.not_before == NOW and alert.priority == Priority.URGENT
+
+
+async def test_when_nobody_can_be_reached_operators_are_told_and_the_clock_keeps_running(db, caplog) -> None:
+    school = await factories.school(db, "青山小学", counsellors=(10,), now=NOW)
+    await factories.supervisor(db, 30, "云阳县", now=NOW)
+    family = await factories.family(db, school, 100, ("小红",), now=NOW)
+    await block(db, 10, 30)
+
+    with caplog.at_level(logging.ERROR):
+        case_id = await factories.flag(db, family.child_ids[0], Level.URGENT, NOW)
+
+    assert await alerts(db) == []
+    errors = [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
+    assert errors and all("小红" not in error for error in errors)
+    async with db.session() as session:
+        timers = (await session.scalars(select(CaseTimer).where(CaseTimer.case_id == case_id))).all()
+    assert timers and all(timer.fired_at is None and timer.cancelled_at is None for timer in timers)
+
+
+async def test_a_counsellor_who_blocked_the_bot_has_the_alert_rerouted_in_the_same_run(db) -> None:
+    school = await factories.school(db, "青山小学", counsellors=(10,), now=NOW)
+    await factories.supervisor(db, 30, "云阳县", now=NOW)
+    family = await factories.family(db, school, 100, now=NOW)
+    case_id = await factories.flag(db, family.child_ids[0], Level.URGENT, NOW)
+    transport = BlockedBy(10)
+
+    report = await sender(db, transport).run_once()
+
+    supervisor = await person_id(db, 30)
+    assert report.unreachable == 1
+    assert [(m.person_id, m.kind, m.params["case_id"]) for m in transport.delivered] == [
+        (supervisor, "case_alert", case_id)
+    ]
+
+
+async def test_an_assigned_case_whose_counsellor_blocked_the_bot_reaches_the_other_counsellor(db) -> None:
+    school = await factories.school(db, "青山小学", counsellors=(10, 11), now=NOW)
+    family = await factories.family(db, school, 100, now=NOW)
+    case_id = await factories.flag(db, family.child_ids[0], Level.HIGH, NOW)
+    await sender(db, BlockedBy()).run_once()
+    async with db.session() as session:
+        case = await session.get(Case, case_id)
+        case.assigned_to_id, case.status = await person_id(db, 10), CaseStatus.TAKEN
+    await factories.flag(db, family.child_ids[0], Level.HIGH, NOW + timedelta(minutes=5))
+    transport = BlockedBy(10)
+
+    await sender(db, transport).run_once(NOW + timedelta(minutes=5))
+
+    other = await person_id(db, 11)
+    [rerouted] = transport.delivered
+    assert rerouted.person_id == other and rerouted.params["case_id"] == case_id
+    assert "edit_message_id" not in rerouted.params, "news for them: a new message, not a silent edit"
+
+
+async def test_repeated_flags_rewrite_a_queued_alert(db) -> None:
+    school = await factories.school(db, "青山小学", counsellors=(10,), now=NOW)
+    family = await factories.family(db, school, 100, now=NOW)
+    for minutes in (0, 1, 2):
+        await factories.flag(db, family.child_ids[0], Level.HIGH, NOW + timedelta(minutes=minutes))
+
+    [alert] = await alerts(db)
+    assert alert.status is OutboxStatus.PENDING and alert.params["updates"] == 2
+
+
+async def test_a_repeated_flag_edits_the_sent_alert_and_a_rise_notifies_anew(db) -> None:
+    school = await factories.school(db, "青山小学", counsellors=(10,), now=NOW)
+    family = await factories.family(db, school, 100, now=NOW)
+    case_id = await factories.flag(db, family.child_ids[0], Level.HIGH, NOW)
+    transport = BlockedBy()
+    await sender(db, transport).run_once()
+    [first] = await alerts(db)
+
+    await factories.flag(db, family.child_ids[0], Level.HIGH, NOW + timedelta(minutes=1))
+    await sender(db, transport).run_once(NOW + timedelta(minutes=1))
+    edit = transport.delivered[-1]
+    assert edit.params["edit_message_id"] == first.telegram_message_id and edit.params["updates"] == 1
+
+    await factories.flag(db, family.child_ids[0], Level.URGENT, NOW + timedelta(minutes=2))
+    await sender(db, transport).run_once(NOW + timedelta(minutes=2))
+    rise = transport.delivered[-1]
+    assert "edit_message_id" not in rise.params and rise.params["case_severity"] == "urgent"
+
+    async with db.session() as session:
+        held = (await session.scalars(select(CaseAlert.outbox_id).where(CaseAlert.case_id == case_id))).all()
+    assert len(held) == 2, "the first message (now edited) and the one that announced the rise"
+
+
+async def test_the_caregiver_is_not_told_a_counsellor_knows_when_nobody_could_be_reached(db) -> None:
+    school = await factories.school(db, "青山小学", counsellors=(10,), now=NOW)
+    family = await factories.family(db, school, 100, ("小红",), now=NOW)
+    await block(db, 10)  # and the region has no supervisor
+    worries = Worries(CONTENT.pack, CONTENT.checkins, CONTENT.scanner, clock=lambda: NOW)
+
+    async with db.session() as session:
+        grandma = await session.get(Person, family.caregiver_id)
+        [ask] = await worries.from_menu(session, grandma)
+        [advice] = await worries.worry(session, grandma, ask.child_id, "dying")
+    text = render(advice, Style(language="zh_Hans", bot_username="b")).text
+
+    assert "联系不上" in text and "已经知道" not in text and "12356" in text
+
+
+async def test_an_alert_still_queued_when_the_case_is_taken_goes_out_saying_who_took_it(db) -> None:
+    school = await factories.school(db, "青山小学", counsellors=(10, 11), now=NOW)
+    family = await factories.family(db, school, 100, now=NOW)
+    night = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # 23:00 in Shanghai: routine alerts wait for the morning
+    case_id = await factories.flag(db, family.child_ids[0], Level.ROUTINE, night)
+    desk = Desk(clock=lambda: night)
+
+    async with db.session() as session:
+        await desk.take(session, await session.get(Person, await person_id(db, 10)), case_id)
+
+    queued = await alerts(db)
+    assert [alert.status for alert in queued] == [OutboxStatus.PENDING] * 2
+    assert all(alert.params["taken_by"] for alert in queued)
