@@ -30,7 +30,9 @@ async def add_counsellor(db, emulator, school: School, user_id: int, language_co
 
 
 def press_option(user, message, option_id: str) -> None:
-    user.press(message, next(data for data in message.button_data() if data.endswith(f":{option_id}")))
+    matching = [data for data in message.button_data() if data.endswith(f":{option_id}")]
+    assert matching, f"expected a question with the answer {option_id!r}, got: {message.describe()}"
+    user.press(message, matching[0])
 
 
 async def answer(user, option_id: str):
