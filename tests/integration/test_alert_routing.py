@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from bot.cases.alerts import reroute_alerts_of
+from bot.cases.deadlines import run_due_timers
 from bot.cases.desk import Desk
 from bot.cases.models import Case, CaseAlert, CaseStatus, CaseTimer
 from bot.cases.severity import Level
@@ -221,3 +222,17 @@ async def test_an_alert_still_queued_when_the_case_is_taken_goes_out_saying_who_
     queued = await alerts(db)
     assert [alert.status for alert in queued] == [OutboxStatus.PENDING] * 2
     assert all(alert.params["taken_by"] for alert in queued)
+
+
+async def test_a_reminder_skips_a_counsellor_found_unreachable_since_the_alert(db) -> None:
+    school = await factories.school(db, "青山小学", counsellors=(10,), now=NOW)
+    await factories.supervisor(db, 30, "云阳县", now=NOW)
+    family = await factories.family(db, school, 100, now=NOW)
+    await factories.flag(db, family.child_ids[0], Level.URGENT, NOW)
+    await block(db, 10)
+
+    await run_due_timers(db, NOW + timedelta(minutes=15))
+
+    async with db.session() as session:
+        [reminder] = (await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "case_reminder"))).all()
+    assert reminder.person_id == await person_id(db, 30) and reminder.params["audience"] == "supervisors"
