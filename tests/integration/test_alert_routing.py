@@ -23,6 +23,7 @@ from bot.outbox.models import OutboxMessage, OutboxStatus, Priority
 from bot.outbox.sender import Sender
 from bot.people.models import Person
 from bot.safety.worries import Worries
+from bot.telegram import render_checkins
 from bot.telegram.render import Style
 from bot.telegram.render_checkins import render
 from tests import factories
@@ -236,3 +237,24 @@ async def test_a_reminder_skips_a_counsellor_found_unreachable_since_the_alert(d
     async with db.session() as session:
         [reminder] = (await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "case_reminder"))).all()
     assert reminder.person_id == await person_id(db, 30) and reminder.params["audience"] == "supervisors"
+
+
+async def test_a_family_told_the_school_knows_hears_otherwise_when_the_alert_reached_nobody(db) -> None:
+    school = await factories.school(db, "青山小学", counsellors=(10,), now=NOW)  # and no supervisor
+    family = await factories.family(db, school, 100, ("小红",), now=NOW)
+    worries = Worries(CONTENT.pack, CONTENT.checkins, CONTENT.scanner, clock=lambda: NOW)
+    async with db.session() as session:
+        grandma = await session.get(Person, family.caregiver_id)
+        [ask] = await worries.from_menu(session, grandma)
+        [advice] = await worries.worry(session, grandma, ask.child_id, "dying")
+    assert advice.told, "the counsellor was not yet known to have blocked the bot"
+    transport = BlockedBy(10)
+
+    await sender(db, transport).run_once()
+    await sender(db, transport).run_once()  # nothing more: the family is told once
+
+    [message] = transport.delivered
+    assert message.person_id == family.caregiver_id and message.kind == "nobody_reached"
+    style = Style(language="zh_Hans", bot_username="b", checkins=CONTENT.checkins)
+    text = render_checkins.nobody_reached(message.params, style, pack=CONTENT.pack).text
+    assert "小红" in text and "联系不上" in text and "12356" in text
