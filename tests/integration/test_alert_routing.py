@@ -258,3 +258,17 @@ async def test_a_family_told_the_school_knows_hears_otherwise_when_the_alert_rea
     style = Style(language="zh_Hans", bot_username="b", checkins=CONTENT.checkins)
     text = render_checkins.nobody_reached(message.params, style, pack=CONTENT.pack).text
     assert "小红" in text and "联系不上" in text and "12356" in text
+
+
+async def test_risky_words_in_a_reply_about_a_case_flag_that_case_child_alone(db) -> None:
+    school = await factories.school(db, "青山小学", counsellors=(10,), now=NOW)
+    family = await factories.family(db, school, 100, ("小明", "小红"), now=NOW)
+    case_id = await factories.flag(db, family.child_ids[1], Level.HIGH, NOW)
+    worries = Worries(CONTENT.pack, CONTENT.checkins, CONTENT.scanner, clock=lambda: NOW)
+
+    async with db.session() as session:
+        grandma = await session.get(Person, family.caregiver_id)
+        [advice] = await worries.message(session, grandma, "她哭着说活着没意思，想死了算了", about_case_id=case_id)
+        flagged = (await session.scalars(select(Case.child_id))).all()
+
+    assert advice.nickname == "小红" and flagged == [family.child_ids[1]]
