@@ -9,6 +9,7 @@ passed on at once when its recipient turns out to be unreachable.
   the reports that came after the first.
 - When the sender finds a person unreachable (blocked the bot, chat gone), `reroute_alerts_of` hands the alerts they
   never got to whoever else can be reached (routing.py), in the sender's transaction, so the same run sends them.
+  When nobody is left, the family who raised the flag (told that the school's staff know) hear otherwise.
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import deadlines, routing
-from bot.cases.models import Case, CaseAlert, CaseStatus, CaseTimer
+from bot.cases.models import Case, CaseAlert, CaseStatus, CaseTimer, Flag
 from bot.cases.severity import Level
 from bot.outbox.enqueue import enqueue
 from bot.outbox.models import OutboxMessage, OutboxStatus, Priority
 from bot.schools.models import School
 
 KIND = "case_alert"
+NOBODY_REACHED = "nobody_reached"  # to the family, when an alert they were told about reached nobody
 # Params of a case_alert row: the Telegram message it edits, and how many reports came after the first.
 EDITS = "edit_message_id"
 UPDATES = "updates"
@@ -101,6 +103,7 @@ async def reroute_alerts_of(session: AsyncSession, person_id: int, now: datetime
             await send(session, alert, recipient, news=True)
         if not recipients:
             await keep_trying(session, case, now)
+            await _take_back_told(session, case, school, params, now)
 
 
 async def note_taken(session: AsyncSession, case_id: int, taken_by: str) -> None:
@@ -123,6 +126,24 @@ async def keep_trying(session: AsyncSession, case: Case, now: datetime) -> None:
     )
     if running is None:
         await deadlines.start_take_clock(session, case, now)
+
+
+async def _take_back_told(
+    session: AsyncSession, case: Case, school: School, params: dict[str, Any], now: datetime
+) -> None:
+    """The family was told the school's staff knew, and nobody does: say so, and where help is, once a case."""
+    flag = await session.get(Flag, params["flag_id"])
+    if flag is None or flag.raised_by_id is None:
+        return
+    await enqueue(
+        session,
+        flag.raised_by_id,
+        NOBODY_REACHED,
+        {"nickname": params["nickname"], "hotline_region": school.hotline_region},
+        priority=Priority.URGENT,
+        not_before=now,
+        dedupe_key=f"nobody_reached:{case.id}",
+    )
 
 
 async def _last(session: AsyncSession, case_id: int, person_id: int) -> tuple[CaseAlert, OutboxMessage] | None:

@@ -134,12 +134,20 @@ class Worries:
         )
         return [await self._advice(session, child, level, raised), cs.NoteReceived(child.nickname)]
 
-    async def message(self, session: AsyncSession, person: Person, text: str) -> list | None:
-        """Free text outside any flow: the safety reply and flags when it reads as risk, else None."""
+    async def message(
+        self, session: AsyncSession, person: Person, text: str, *, about_case_id: int | None = None
+    ) -> list | None:
+        """Free text outside a 🆘 flow: the safety reply and flags when it reads as risk, else None.
+
+        Words in answer to the counselling room about a case (`about_case_id`) are about that case's child alone.
+        """
         level = level_of_scan(self.scanner.scan(text))
         if level is Level.NONE:
             return None
         children = await families.children_in_care_of(session, person.id)
+        if about_case_id is not None:
+            case = await session.get(Case, about_case_id)
+            children = [child for child in children if case is not None and child.id == case.child_id] or children
         if not children:
             return None
         raised = [

@@ -76,6 +76,7 @@ def _render_for_outbox(username: str, content: Content) -> Render:
         "parent_joined": parent_joined,
         "checkin_invite": render_checkins.checkin_invite,
         "checkin_reminder": render_checkins.checkin_reminder,
+        "nobody_reached": partial(render_checkins.nobody_reached, pack=content.pack),
         "case_reminder": render_deadlines.case_reminder,
         "case_escalation": render_deadlines.case_escalation,
         "follow_up_due": render_deadlines.follow_up_due,

@@ -13,8 +13,9 @@ from babel.dates import get_day_names
 
 from bot.checkins import screens as cs
 from bot.checkins.flow import SKIP
-from bot.content.pack import HotlineRegion
+from bot.content.pack import ContentPack, HotlineRegion
 from bot.i18n import gettext_for
+from bot.safety.hotlines import region_by_key
 from bot.telegram import keyboards as kb
 from bot.telegram.render import Reply, Style, render
 from bot.telegram.transport import Rendered
@@ -194,6 +195,15 @@ def _(screen: cs.VoiceNotHeard, style: Style) -> Reply:
 
 
 # -- outbox notifications -----------------------------------------------------------------------------------
+
+
+def nobody_reached(params: dict[str, Any], style: Style, *, pack: ContentPack) -> Rendered:
+    """To a family told that the school's staff knew, when their alert reached nobody after all."""
+    _ = gettext_for(style.language)
+    region = region_by_key(pack, params["hotline_region"])
+    heading = _("🆘 About {nickname}:").format(nickname=f"<b>{escape(params['nickname'])}</b>")
+    body = f"{style.checkins.safety.unreached.get(style.language)}\n{hotline_lines(region, style.language)}"
+    return Rendered(f"{heading}\n{escape(body)}")
 
 
 def checkin_invite(params: dict[str, Any], style: Style) -> Rendered:

@@ -41,7 +41,7 @@ def case_reminder(params: dict[str, Any], style: Style) -> Rendered:
         buttons = [[_open(case_id, style)]]
     elif params["audience"] == "supervisors":
         text = _(
-            "⏰ Nobody has taken this case in time, and the school has no counsellor on Shouhu. "
+            "⏰ Nobody has taken this case in time, and no counsellor of the school can be reached on Shouhu. "
             "Please find someone who can contact the family."
         )
         buttons = [[_open(case_id, style)]]

@@ -108,6 +108,43 @@ async def test_an_unknown_chat_is_unreachable(transport: TelegramTransport) -> N
     assert await transport.deliver(outgoing(chat_id=424242)) == Unreachable("Chat not found")
 
 
+def render_edit(kind: str, params: dict[str, Any], language: str) -> Rendered:
+    return Rendered(f"Hello again {escape(params['name'])}", edit_message_id=params["edit"])
+
+
+def edit_of(message_id: int) -> OutgoingMessage:
+    return OutgoingMessage(
+        outbox_id=2, person_id=1, chat_id=GRANDMA_ID, language="en", kind="x", params={"name": "Li", "edit": message_id}
+    )
+
+
+async def test_an_edit_changes_the_message_in_place(bot: Bot, transport: TelegramTransport, grandma: SimUser) -> None:
+    first = await transport.deliver(outgoing())
+
+    delivery = await TelegramTransport(bot, render_edit).deliver(edit_of(first.message_id))
+
+    [message] = grandma.messages
+    assert delivery == first and message.text == "Hello again Li" and len(message.edits) == 1
+
+
+async def test_an_edit_of_a_message_that_is_gone_sends_a_new_one(bot: Bot, grandma: SimUser) -> None:
+    delivery = await TelegramTransport(bot, render_edit).deliver(edit_of(4242))
+
+    [message] = grandma.messages
+    assert delivery == Sent(message.message_id) and message.text == "Hello again Li"
+
+
+async def test_an_edit_for_a_person_who_blocked_the_bot_is_unreachable(
+    emulator: BotApiEmulator, bot: Bot, transport: TelegramTransport, grandma: SimUser
+) -> None:
+    first = await transport.deliver(outgoing())
+    emulator.block(grandma)
+
+    delivery = await TelegramTransport(bot, render_edit).deliver(edit_of(first.message_id))
+
+    assert delivery == Unreachable("Forbidden: bot was blocked by the user")
+
+
 async def test_malformed_html_is_rejected(transport: TelegramTransport, grandma: SimUser) -> None:
     delivery = await transport.deliver(outgoing("broken_html"))
     assert isinstance(delivery, Rejected) and "can't parse entities" in delivery.reason.lower()

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from bot.cases.alerts import reroute_alerts_of
+from bot.cases.deadlines import run_due_timers
 from bot.cases.desk import Desk
 from bot.cases.models import Case, CaseAlert, CaseStatus, CaseTimer
 from bot.cases.severity import Level
@@ -22,6 +23,7 @@ from bot.outbox.models import OutboxMessage, OutboxStatus, Priority
 from bot.outbox.sender import Sender
 from bot.people.models import Person
 from bot.safety.worries import Worries
+from bot.telegram import render_checkins
 from bot.telegram.render import Style
 from bot.telegram.render_checkins import render
 from tests import factories
@@ -221,3 +223,52 @@ async def test_an_alert_still_queued_when_the_case_is_taken_goes_out_saying_who_
     queued = await alerts(db)
     assert [alert.status for alert in queued] == [OutboxStatus.PENDING] * 2
     assert all(alert.params["taken_by"] for alert in queued)
+
+
+async def test_a_reminder_skips_a_counsellor_found_unreachable_since_the_alert(db) -> None:
+    school = await factories.school(db, "青山小学", counsellors=(10,), now=NOW)
+    await factories.supervisor(db, 30, "云阳县", now=NOW)
+    family = await factories.family(db, school, 100, now=NOW)
+    await factories.flag(db, family.child_ids[0], Level.URGENT, NOW)
+    await block(db, 10)
+
+    await run_due_timers(db, NOW + timedelta(minutes=15))
+
+    async with db.session() as session:
+        [reminder] = (await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "case_reminder"))).all()
+    assert reminder.person_id == await person_id(db, 30) and reminder.params["audience"] == "supervisors"
+
+
+async def test_a_family_told_the_school_knows_hears_otherwise_when_the_alert_reached_nobody(db) -> None:
+    school = await factories.school(db, "青山小学", counsellors=(10,), now=NOW)  # and no supervisor
+    family = await factories.family(db, school, 100, ("小红",), now=NOW)
+    worries = Worries(CONTENT.pack, CONTENT.checkins, CONTENT.scanner, clock=lambda: NOW)
+    async with db.session() as session:
+        grandma = await session.get(Person, family.caregiver_id)
+        [ask] = await worries.from_menu(session, grandma)
+        [advice] = await worries.worry(session, grandma, ask.child_id, "dying")
+    assert advice.told, "the counsellor was not yet known to have blocked the bot"
+    transport = BlockedBy(10)
+
+    await sender(db, transport).run_once()
+    await sender(db, transport).run_once()  # nothing more: the family is told once
+
+    [message] = transport.delivered
+    assert message.person_id == family.caregiver_id and message.kind == "nobody_reached"
+    style = Style(language="zh_Hans", bot_username="b", checkins=CONTENT.checkins)
+    text = render_checkins.nobody_reached(message.params, style, pack=CONTENT.pack).text
+    assert "小红" in text and "联系不上" in text and "12356" in text
+
+
+async def test_risky_words_in_a_reply_about_a_case_flag_that_case_child_alone(db) -> None:
+    school = await factories.school(db, "青山小学", counsellors=(10,), now=NOW)
+    family = await factories.family(db, school, 100, ("小明", "小红"), now=NOW)
+    case_id = await factories.flag(db, family.child_ids[1], Level.HIGH, NOW)
+    worries = Worries(CONTENT.pack, CONTENT.checkins, CONTENT.scanner, clock=lambda: NOW)
+
+    async with db.session() as session:
+        grandma = await session.get(Person, family.caregiver_id)
+        [advice] = await worries.message(session, grandma, "她哭着说活着没意思，想死了算了", about_case_id=case_id)
+        flagged = (await session.scalars(select(Case.child_id))).all()
+
+    assert advice.nickname == "小红" and flagged == [family.child_ids[1]]

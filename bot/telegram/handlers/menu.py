@@ -186,9 +186,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         elif flow == CASE_TEXT:
             screens = await svc.desk.text(session, person, text)
         elif flow == CASE_REPLY:
+            case_id = conversation.data["case_id"]
             screens = await svc.replies.reply(session, person, text=text)
-            # A reply to the counselling room is read for risk like any other words from a family.
-            screens += await svc.worries.message(session, person, text) or []
+            # A reply to the counselling room is read for risk like any other words from a family, for its child.
+            screens += await svc.worries.message(session, person, text, about_case_id=case_id) or []
         elif flow == RELAY_FLOW:
             # Words for the family are passed on only after "✉️ Message the family", and read for risk too.
             message = update.message
