@@ -63,6 +63,12 @@ Shouhu needs a Telegram bot token to run, and TELEGRAM_BOT_TOKEN is not set.
 To get one: open Telegram, talk to @BotFather, send /newbot and follow its questions; it answers with a token
 like 123456789:AA... Copy it into the file .env as TELEGRAM_BOT_TOKEN=<token>, then run `make run` again."""
 
+NO_KEYS = """\
+Shouhu encrypts what families write about their children, and SHOUHU_ENCRYPTION_KEYS is not set.
+For real use: run `python -m bot keys generate`, put the key in .env as SHOUHU_ENCRYPTION_KEYS=<key>, and keep a
+copy of it apart from the database (without it the text cannot be read). To try Shouhu on your own machine
+instead, set SHOUHU_DEVELOPMENT=true: a development key is then kept in data/dev-encryption.key."""
+
 
 def _fail(message: str, code: int = 1) -> NoReturn:
     typer.echo(message, err=True)
@@ -609,6 +615,9 @@ def run(
     settings = _settings()
     if not settings.telegram_bot_token:
         _fail(NO_TOKEN, 2)
+    # A forgotten setting must not leave families' words under a throwaway key on a real server.
+    if settings.encryption_keys is None and not settings.development:
+        _fail(NO_KEYS, 2)
     _content(settings)
     from bot.telegram.runner import WebhookNotConfigured
     from bot.telegram.runner import run as run_bot

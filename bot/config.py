@@ -51,6 +51,8 @@ class Settings(BaseSettings):
 
     # Fernet keys for free text at rest, newest first; unset means a development key under data/ (bot/crypto).
     encryption_keys: SecretStr | None = Field(default=None, validation_alias="SHOUHU_ENCRYPTION_KEYS")
+    # Lets `run` start without SHOUHU_ENCRYPTION_KEYS, on the development key; never for real families' data.
+    development: bool = Field(default=False, validation_alias="SHOUHU_DEVELOPMENT")
 
     @field_validator("timezone")
     @classmethod

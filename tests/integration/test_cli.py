@@ -203,6 +203,25 @@ def test_run_with_a_broken_content_pack_names_the_file_and_exits_2(cli, tmp_path
     assert "Traceback" not in result.output
 
 
+def test_run_without_encryption_keys_refuses_unless_in_development(cli, tmp_path):
+    token = "123456:TEST-TOKEN"
+    refused = cli("run", TELEGRAM_BOT_TOKEN=token, SHOUHU_ENCRYPTION_KEYS="")
+
+    assert refused.exit_code == 2
+    assert "keys generate" in refused.stderr and "SHOUHU_DEVELOPMENT=true" in refused.stderr
+    assert "Traceback" not in refused.output
+    # With the flag, start-up goes past the keys (and stops at the next check: here a broken content pack).
+    development = cli(
+        "run",
+        TELEGRAM_BOT_TOKEN=token,
+        SHOUHU_ENCRYPTION_KEYS="",
+        SHOUHU_DEVELOPMENT="true",
+        SHOUHU_CONTENT_DIR=str(tmp_path),
+    )
+    assert development.exit_code == 2
+    assert "hotlines.yaml" in development.stderr and "SHOUHU_DEVELOPMENT" not in development.stderr
+
+
 def test_a_bad_time_zone_setting_exits_2_with_a_clear_message(cli):
     result = cli("school", "list", SHOUHU_TIMEZONE="Mars/Olympus")
 
