@@ -160,6 +160,7 @@ def _print_code(settings: Settings, data: dict[str, Any], as_json: bool, lines: 
 def db_upgrade() -> None:
     """Apply the database migrations to DATABASE_URL."""
     settings = _settings()
+    _encryption(settings)  # the migrations encrypt stored rows with the keys the bot will run with
     try:
         upgrade(settings.database_url)
     except (SQLAlchemyError, OSError) as exc:
