@@ -71,6 +71,8 @@ class Worries:
             return [s.StaleButton()]
         raised = await self._flag(session, person, child, choice.level, FlagSource.WORRIED, (choice.reason,), None)
         screens: list = [await self._advice(session, child, choice.level)]
+        if raised.held_back:
+            screens.append(cs.FlagHeldBack(child.nickname))
         if choice.ask_details is not None:
             await store.begin(session, person.id, NOTE_FLOW, NOTE_STEP, flag_id=raised.flag.id)
             screens.append(cs.AskWorryNote(child.nickname, choice.ask_details))
@@ -108,10 +110,16 @@ class Worries:
         children = await families.children_in_care_of(session, person.id)
         if not children:
             return None
+        held_back = []
         for child in children:
-            await self._flag(session, person, child, level, FlagSource.MESSAGE, _reasons_of(level), text)
+            raised = await self._flag(session, person, child, level, FlagSource.MESSAGE, _reasons_of(level), text)
+            if raised.held_back:
+                held_back.append(child.nickname)
         advice = await self._advice(session, children[0], level)
-        return [replace(advice, nickname=" / ".join(child.nickname for child in children))]
+        screens: list = [replace(advice, nickname=" / ".join(child.nickname for child in children))]
+        if held_back:
+            screens.append(cs.FlagHeldBack(" / ".join(held_back)))
+        return screens
 
     async def _child(self, session: AsyncSession, person: Person, child_id: int) -> Child | None:
         children = await families.children_in_care_of(session, person.id)
