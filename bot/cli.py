@@ -163,7 +163,9 @@ def _print_code(settings: Settings, data: dict[str, Any], as_json: bool, lines: 
 def db_upgrade() -> None:
     """Apply the database migrations to DATABASE_URL."""
     settings = _settings()
-    _encryption(settings)  # the migrations encrypt stored rows with the keys the bot will run with
+    # The migrations encrypt stored rows: with a throwaway key, a real key set later could never read them.
+    _require_keys(settings)
+    _encryption(settings)
     try:
         upgrade(settings.database_url)
     except (SQLAlchemyError, OSError) as exc:
@@ -471,6 +473,12 @@ keys_app = typer.Typer(help="Keys for the free text that is encrypted at rest.",
 app.add_typer(keys_app, name="keys")
 
 
+def _require_keys(settings: Settings) -> None:
+    """A forgotten setting must not leave families' words under a throwaway key on a real server."""
+    if settings.encryption_keys is None and not settings.development:
+        _fail(NO_KEYS, 2)
+
+
 def _encryption(settings: Settings) -> None:
     try:
         crypto.configure(settings)
@@ -724,9 +732,7 @@ def run(
     settings = _settings()
     if not settings.telegram_bot_token:
         _fail(NO_TOKEN, 2)
-    # A forgotten setting must not leave families' words under a throwaway key on a real server.
-    if settings.encryption_keys is None and not settings.development:
-        _fail(NO_KEYS, 2)
+    _require_keys(settings)
     _content(settings)
     from bot.telegram.runner import WebhookNotConfigured
     from bot.telegram.runner import run as run_bot

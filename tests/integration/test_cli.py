@@ -259,6 +259,9 @@ def test_a_bad_time_zone_setting_exits_2_with_a_clear_message(cli):
 
 def test_db_upgrade_migrates_a_fresh_database(cli, tmp_path):
     fresh = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+    # It encrypts stored rows, so like `run` it wants the real keys or an explicit development flag.
+    refused = cli("db", "upgrade", DATABASE_URL=fresh, SHOUHU_ENCRYPTION_KEYS="")
+    assert refused.exit_code == 2 and "SHOUHU_DEVELOPMENT=true" in refused.stderr
 
     assert cli("db", "upgrade", DATABASE_URL=fresh).exit_code == 0
     assert cli("school", "list", "--json", DATABASE_URL=fresh).stdout.strip() == "[]"
