@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import log as audit
 from bot.cases import staff
-from bot.cases.models import Case, CaseEvent, EventKind, Flag
+from bot.cases.models import Case, CaseEvent, EventKind, Flag, Referral
 from bot.contact.models import Relay
 from bot.families.models import CaregiverLink, Child, Household, ParentLink
 from bot.invites.models import Invite
@@ -91,6 +91,9 @@ async def _clear_words(session: AsyncSession, person_id: int) -> int:
         .where(Flag.raised_by_id == person_id, or_(Flag.note.is_not(None), Flag.voice_file_id.is_not(None)))
         .values(note=None, voice_file_id=None)
     )
+    referrals = await session.execute(
+        update(Referral).where(Referral.created_by_id == person_id, Referral.note.is_not(None)).values(note=None)
+    )
     events = (
         await session.scalars(select(CaseEvent).where(CaseEvent.actor_id == person_id, CaseEvent.text.is_not(None)))
     ).all()
@@ -98,7 +101,7 @@ async def _clear_words(session: AsyncSession, person_id: int) -> int:
         event.text = None
         if event.kind is EventKind.CLOSED:
             await session.execute(update(Case).where(Case.id == event.case_id).values(closure_note=None))
-    return flags.rowcount + len(events)
+    return flags.rowcount + referrals.rowcount + len(events)
 
 
 async def _drop_messages_carrying(session: AsyncSession, person: Person) -> int:
