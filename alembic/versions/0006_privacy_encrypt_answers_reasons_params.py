@@ -33,8 +33,11 @@ def _cipher() -> crypto.Cipher:
     try:
         return crypto.cipher()
     except crypto.EncryptionNotConfigured:
-        # `alembic upgrade` run by hand: the keys come from the settings, like the bot's.
-        crypto.configure(get_settings())
+        # `alembic upgrade` run by hand: the keys come from the settings, with the same rule as `db upgrade`.
+        settings = get_settings()
+        if settings.encryption_keys is None and not settings.development:
+            raise RuntimeError("set SHOUHU_ENCRYPTION_KEYS (or SHOUHU_DEVELOPMENT=true) to encrypt stored rows") from None
+        crypto.configure(settings)
         return crypto.cipher()
 
 
