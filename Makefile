@@ -14,9 +14,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# A newcomer's `make run` works without keys, on a development key; SHOUHU_DEVELOPMENT=false in the environment
+# makes it refuse, as a real deployment (docker-compose.yml) does.
 run: install
-	$(BIN)/python -m bot db upgrade
-	$(BIN)/python -m bot run
+	SHOUHU_DEVELOPMENT=$${SHOUHU_DEVELOPMENT:-true} $(BIN)/python -m bot db upgrade
+	SHOUHU_DEVELOPMENT=$${SHOUHU_DEVELOPMENT:-true} $(BIN)/python -m bot run
 
 test: install
 	$(BIN)/ruff check .

@@ -34,12 +34,14 @@ from bot.content.bundle import load_content
 from bot.db import Database
 from bot.db.migrations import upgrade
 from bot.errors import InvalidInput
+from bot.families.unlink import unlink_parent
 from bot.i18n import gettext_for
 from bot.invites import service as invites
 from bot.invites.codes import deep_link
 from bot.invites.models import InviteKind
 from bot.models import Base
 from bot.people.forget import forget
+from bot.privacy.person_export import export_person
 from bot.reports import export as exports
 from bot.reports.digest import Digest, build_digest
 from bot.reports.labels import AGE_LABELS, duration, percent
@@ -61,11 +63,18 @@ clock: Clock = system_clock
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")]
 SchoolOption = Annotated[int, typer.Option("--school", help="The school's id (see `school list`).")]
+TelegramIdOption = Annotated[int, typer.Option("--telegram-id", help="The person's Telegram user id.")]
 
 NO_TOKEN = """\
 Shouhu needs a Telegram bot token to run, and TELEGRAM_BOT_TOKEN is not set.
 To get one: open Telegram, talk to @BotFather, send /newbot and follow its questions; it answers with a token
 like 123456789:AA... Copy it into the file .env as TELEGRAM_BOT_TOKEN=<token>, then run `make run` again."""
+
+NO_KEYS = """\
+Shouhu encrypts what families write about their children, and SHOUHU_ENCRYPTION_KEYS is not set.
+For real use: run `python -m bot keys generate`, put the key in .env as SHOUHU_ENCRYPTION_KEYS=<key>, and keep a
+copy of it apart from the database (without it the text cannot be read). To try Shouhu on your own machine
+instead, set SHOUHU_DEVELOPMENT=true: a development key is then kept in data/dev-encryption.key."""
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -158,6 +167,9 @@ def _print_code(settings: Settings, data: dict[str, Any], as_json: bool, lines: 
 def db_upgrade() -> None:
     """Apply the database migrations to DATABASE_URL."""
     settings = _settings()
+    # The migrations encrypt stored rows: with a throwaway key, a real key set later could never read them.
+    _require_keys(settings)
+    _encryption(settings)
     try:
         upgrade(settings.database_url)
     except (SQLAlchemyError, OSError) as exc:
@@ -263,6 +275,20 @@ def invite_supervisor(
     _print_invite(settings, _in_session(settings, work), {"region": region}, as_json)
 
 
+@invite_app.command("revoke")
+def invite_revoke(
+    code: Annotated[str, typer.Option("--code", help="The invite's code, as printed or sent (link or code).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Make an unused one-time invite stop working, e.g. one sent to the wrong person."""
+    settings = _settings()
+    invite = _in_session(settings, lambda session: invites.revoke(session, code.rsplit("start=", 1)[-1], clock()))
+    if as_json:
+        typer.echo(json.dumps({"id": invite.id, "kind": invite.kind.value, "revoked": True}, indent=2))
+        return
+    typer.echo(f"Revoked the {invite.kind.value} invite {invite.id}: its code no longer works.")
+
+
 def _print_invite(settings: Settings, issued: invites.IssuedInvite, scope: dict[str, Any], as_json: bool) -> None:
     kind, expires = issued.invite.kind.value, issued.invite.expires_at
     local_expiry = expires.astimezone(settings.tzinfo).strftime("%Y-%m-%d %H:%M %Z")
@@ -280,7 +306,7 @@ app.add_typer(counsellor_app, name="counsellor")
 @counsellor_app.command("remove")
 def counsellor_remove(
     school_id: SchoolOption,
-    telegram_id: Annotated[int, typer.Option("--telegram-id", help="The counsellor's Telegram user id.")],
+    telegram_id: TelegramIdOption,
     as_json: JsonOption = False,
 ) -> None:
     """Remove a counsellor from a school: their open cases return to Unassigned, and the others are told."""
@@ -299,6 +325,7 @@ def counsellor_remove(
             "returned_cases": returned,
             "cancelled_follow_ups": removal.cancelled_follow_ups,
             "told": len(removal.told_person_ids),
+            "cancelled_messages": removal.cancelled_messages,
         }
         typer.echo(json.dumps(data, indent=2))
         return
@@ -315,7 +342,69 @@ def counsellor_remove(
         lines.append("No open cases were assigned to them.")
     if removal.cancelled_follow_ups:
         lines.append(f"Cancelled their {removal.cancelled_follow_ups} follow-ups planned at this school.")
+    if removal.cancelled_messages:
+        lines.append(
+            f"Cancelled {removal.cancelled_messages} messages about the school's cases still waiting for them."
+        )
     typer.echo("\n".join(lines))
+
+
+# --- supervisor: a region's supervisors (bot/cases/staff.py) ----------------------------------------------------
+
+supervisor_app = typer.Typer(help="A region's supervisors.", no_args_is_help=True)
+app.add_typer(supervisor_app, name="supervisor")
+
+
+@supervisor_app.command("remove")
+def supervisor_remove(
+    region: Annotated[str, typer.Option("--region", help="The region they supervise.")],
+    telegram_id: TelegramIdOption,
+    as_json: JsonOption = False,
+) -> None:
+    """Remove a supervisor from a region: messages about its cases still waiting for them are cancelled."""
+    settings = _settings()
+    region = " ".join(region.split())
+    removal = _in_session(
+        settings, lambda session: staff.remove_supervisor(session, region=region, telegram_user_id=telegram_id)
+    )
+    if as_json:
+        data = {"region": region, "telegram_id": telegram_id, "cancelled_messages": removal.cancelled_messages}
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    typer.echo(
+        f"Removed Telegram user {telegram_id} as a supervisor of region {region}; cancelled "
+        f"{removal.cancelled_messages} messages about its cases still waiting for them."
+    )
+
+
+# --- parent: a migrant parent's link to a child (bot/families/unlink.py) ------------------------------------------
+
+parent_app = typer.Typer(help="Parents linked to children.", no_args_is_help=True)
+app.add_typer(parent_app, name="parent")
+
+
+@parent_app.command("unlink")
+def parent_unlink(
+    telegram_id: TelegramIdOption,
+    child_id: Annotated[
+        int | None, typer.Option("--child", help="The child's id (see `data export`); needed for several children.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Unlink a parent from a child: their call plans stop and what still waits to be sent about it is cancelled."""
+    settings = _settings()
+    unlinked = _in_session(
+        settings,
+        lambda session: unlink_parent(session, telegram_user_id=telegram_id, child_id=child_id, now=clock()),
+    )
+    if as_json:
+        data = {"telegram_id": telegram_id, **asdict(unlinked)}
+        typer.echo(json.dumps(data, indent=2))
+        return
+    typer.echo(
+        f"Unlinked Telegram user {telegram_id} ({unlinked.relation}) from child {unlinked.child_id}. "
+        f"Call plans removed: {unlinked.plans_removed}; waiting messages cancelled: {unlinked.cancelled_messages}."
+    )
 
 
 # --- data: deleting a person's data on request -----------------------------------------------------------------
@@ -324,9 +413,35 @@ data_app = typer.Typer(help="A person's data.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
 
+@data_app.command("export")
+def data_export(
+    telegram_id: TelegramIdOption,
+    output: Annotated[Path | None, typer.Option("--output", dir_okay=False, help="Write to this file.")] = None,
+) -> None:
+    """Print everything stored about a person, decrypted, as one JSON document (for a request to see their data)."""
+    settings = _settings()
+    try:
+        data = _in_session(settings, lambda session: export_person(session, telegram_id))
+    except crypto.DecryptionError as exc:
+        _fail(f"Encryption key error: {exc}", 2)
+    if data is None:
+        _fail(f"Refused: nobody with Telegram id {telegram_id} uses Shouhu.")
+    document = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        typer.echo(document, nl=False)
+        return
+    try:
+        # Only the owner may read it: it holds the person's own words and their children's details.
+        output.touch(mode=0o600, exist_ok=False)
+        output.write_text(document, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"Refused: cannot write {output}: {exc.strerror}")
+    typer.echo(f"Wrote everything stored about Telegram user {telegram_id} to {output}.")
+
+
 @data_app.command("forget")
 def data_forget(
-    telegram_id: Annotated[int, typer.Option("--telegram-id", help="The person's Telegram user id.")],
+    telegram_id: TelegramIdOption,
     yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")] = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -338,14 +453,16 @@ def data_forget(
     if forgotten is None:
         _fail(f"Refused: nobody with Telegram id {telegram_id} uses Shouhu.")
     if as_json:
-        data = {
-            "telegram_id": telegram_id,
-            "children_deleted": forgotten.children_deleted,
-            "cases_returned": forgotten.cases_returned,
-        }
+        data = {"telegram_id": telegram_id, **asdict(forgotten)}
+        del data["person_id"]  # gone, and named by a pseudonym in the audit log from now on
         typer.echo(json.dumps(data, indent=2))
         return
-    lines = [f"Deleted Telegram user {telegram_id} and what they shared."]
+    lines = [
+        f"Deleted Telegram user {telegram_id} and what they shared: {forgotten.words_cleared} notes, words or voice "
+        f"notes left on cases that stay, {forgotten.messages_dropped} messages waiting for others that carried "
+        f"them, {forgotten.invites_deleted} invites they handed out. The audit log names them by a pseudonym "
+        f"({forgotten.audit_rows_pseudonymised} rows)."
+    ]
     if forgotten.children_deleted:
         lines.append(
             f"Children left with nobody linked, deleted with their check-ins and cases: {forgotten.children_deleted}."
@@ -359,6 +476,12 @@ def data_forget(
 
 keys_app = typer.Typer(help="Keys for the free text that is encrypted at rest.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+
+
+def _require_keys(settings: Settings) -> None:
+    """A forgotten setting must not leave families' words under a throwaway key on a real server."""
+    if settings.encryption_keys is None and not settings.development:
+        _fail(NO_KEYS, 2)
 
 
 def _encryption(settings: Settings) -> None:
@@ -614,6 +737,7 @@ def run(
     settings = _settings()
     if not settings.telegram_bot_token:
         _fail(NO_TOKEN, 2)
+    _require_keys(settings)
     _content(settings)
     from bot.telegram.runner import WebhookNotConfigured
     from bot.telegram.runner import run as run_bot

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
 
     # Fernet keys for free text at rest, newest first; unset means a development key under data/ (bot/crypto).
     encryption_keys: SecretStr | None = Field(default=None, validation_alias="SHOUHU_ENCRYPTION_KEYS")
+    # Lets `run` start without SHOUHU_ENCRYPTION_KEYS, on the development key; never for real families' data.
+    development: bool = Field(default=False, validation_alias="SHOUHU_DEVELOPMENT")
 
     # Drills and tests only: the bot's clock starts at this moment (ISO 8601 with an offset) and runs on from there.
     clock_start: AwareDatetime | None = Field(default=None, validation_alias="SHOUHU_CLOCK_START")

@@ -3,14 +3,20 @@
 Everything here happens in the caller's transaction, alerts included (they are outbox rows), so a flag and its
 alerts stand or fall together. Urgent alerts jump the outbox queue and ignore quiet hours; routine ones wait
 for the morning. Alerts go to reachable people only, and update the one a person already has (alerts.py).
+
+A limit per person keeps one frightened (or careless) person from flooding the counselling room: past
+`ALERTS_PER_PERSON` flags on the same case within `ALERT_WINDOW`, a further flag from them is still kept on the
+case as evidence, with its words, but alerts nobody again. The limit never holds back news: a flag that opens a
+case or raises its severity always alerts, and an unanswered case is escalated by its time limit whatever the
+limit did.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import alerts, deadlines, routing
@@ -24,6 +30,8 @@ from bot.people.models import Person
 from bot.schools.models import School
 
 ALERT_NOTE_LENGTH = 300
+ALERTS_PER_PERSON = 3
+ALERT_WINDOW = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,8 @@ class Raised:
     flag: Flag
     opened: bool
     alerted_person_ids: tuple[int, ...] = field(default=())
+    # Past the person's limit: kept on the case as evidence without a new alert (the case is already known).
+    held_back: bool = False
 
 
 def age_of(child: Child, now: datetime) -> int:
@@ -80,6 +90,7 @@ async def raise_flag(
     elif level.rank > case.severity.rank:
         raised, previous = True, case.severity
         case.severity, case.severity_since, case.updated_at = level, now, now
+    held_back = not (opened or raised) and await _over_limit(session, case, raised_by_id, now)
     flag = Flag(
         case_id=case.id,
         level=level,
@@ -98,7 +109,8 @@ async def raise_flag(
     session.add(flag)
     await session.flush()
     kind = EventKind.OPENED if opened else EventKind.FLAG_ADDED
-    add_event(session, case, kind, actor_id=raised_by_id, now=now, flag_id=flag.id, level=level.value)
+    details = {"held_back": True} if held_back else {}
+    add_event(session, case, kind, actor_id=raised_by_id, now=now, flag_id=flag.id, level=level.value, **details)
     if raised:
         add_event(
             session, case, EventKind.SEVERITY_CHANGED, actor_id=None, now=now, old=previous.value, new=level.value
@@ -107,10 +119,22 @@ async def raise_flag(
         # The time limit restarts at the new severity even on a taken case: its counsellor is reminded (and the
         # supervisors alerted) unless they act on the case in time; see deadlines._answered.
         await deadlines.start_take_clock(session, case, now)
-    alerted = await _alert(session, case, flag, child, now, opened=opened, raised=raised)
+    alerted = () if held_back else await _alert(session, case, flag, child, now, opened=opened, raised=raised)
     if opened or raised:
         await notify_group(session, case, flag.id)
-    return Raised(case=case, flag=flag, opened=opened, alerted_person_ids=alerted)
+    return Raised(case=case, flag=flag, opened=opened, alerted_person_ids=alerted, held_back=held_back)
+
+
+async def _over_limit(session: AsyncSession, case: Case, raised_by_id: int | None, now: datetime) -> bool:
+    """Whether this person already raised their allowance of flags on this case in the window."""
+    if raised_by_id is None:  # the system (missed check-ins) raises few flags, and never twice for one reason
+        return False
+    recent = await session.scalar(
+        select(func.count(Flag.id)).where(
+            Flag.case_id == case.id, Flag.raised_by_id == raised_by_id, Flag.created_at > now - ALERT_WINDOW
+        )
+    )
+    return recent >= ALERTS_PER_PERSON
 
 
 async def open_case_of(session: AsyncSession, child_id: int, *, lock: bool = False) -> Case | None:

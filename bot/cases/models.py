@@ -14,7 +14,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Smal
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.cases.severity import Level
-from bot.crypto import EncryptedText
+from bot.crypto import EncryptedJSON, EncryptedText
 from bot.db.base import Base, UTCDateTime, clock_default
 from bot.db.types import str_enum
 
@@ -89,7 +89,7 @@ class Flag(Base):
     checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id", ondelete="SET NULL"), default=None)
     raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), default=None)
     # Reason keys of the content pack (content/checkins/), e.g. "said_want_to_die"; the evidence in short.
-    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reasons: Mapped[list[str]] = mapped_column(EncryptedJSON, default=list)
     symptom_score: Mapped[int | None] = mapped_column(SmallInteger, default=None)
     # The child's scores of the weeks before, newest first: the trend a counsellor reads the score against.
     previous_scores: Mapped[list[int]] = mapped_column(JSON, default=list)

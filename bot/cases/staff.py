@@ -1,4 +1,5 @@
-"""Changes to a school's counselling staff that move cases: removing a counsellor returns their open cases.
+"""Changes to the staff who see cases: removing a counsellor returns their open cases; removing either a
+counsellor or a supervisor takes back the messages about those cases still waiting for them.
 
 The returned cases wait in Unassigned again, with a fresh time limit for taking them, and the school's other
 counsellors (or, when none is left, the region's supervisors) are told through the outbox.
@@ -20,10 +21,11 @@ from bot.cases.severity import Level, most_severe
 from bot.cases.timeline import add_event
 from bot.checkins.timing import outside_quiet_hours
 from bot.errors import InvalidInput
+from bot.outbox.cancel import about_cases, cancel_pending
 from bot.outbox.enqueue import enqueue
 from bot.outbox.models import Priority
 from bot.people.models import Person
-from bot.schools.models import School, SchoolCounsellor
+from bot.schools.models import RegionSupervisor, School, SchoolCounsellor
 from bot.schools.service import get_school
 
 
@@ -34,6 +36,7 @@ class Removal:
     returned_case_ids: tuple[int, ...]
     cancelled_follow_ups: int
     told_person_ids: tuple[int, ...]
+    cancelled_messages: int  # alerts, reminders and replies about the school's cases, still waiting for them
 
 
 async def remove_counsellor(
@@ -83,6 +86,8 @@ async def remove_counsellor(
         )
         .values(status=FollowUpStatus.CANCELLED)
     )
+    school_cases = (await session.scalars(select(Case.id).where(Case.school_id == school.id))).all()
+    messages = await cancel_pending(session, person_id, about_cases(school_cases))
     told: list[int] = []
     if cases:
         told = await _tell(session, school, link_id, cases, now)
@@ -92,7 +97,43 @@ async def remove_counsellor(
         returned_case_ids=tuple(case.id for case in cases),
         cancelled_follow_ups=cancelled.rowcount,
         told_person_ids=tuple(told),
+        cancelled_messages=messages,
     )
+
+
+@dataclass(frozen=True)
+class SupervisorRemoval:
+    region: str
+    person_id: int
+    cancelled_messages: int  # escalations, closures to approve and digests of the region, still waiting
+
+
+async def remove_supervisor(session: AsyncSession, *, region: str, telegram_user_id: int) -> SupervisorRemoval:
+    """A supervisor leaves a region. Cases need no change: supervisors are told, never assigned."""
+    person_id = await session.scalar(select(Person.id).where(Person.telegram_user_id == telegram_user_id))
+    if person_id is None:
+        raise InvalidInput("unknown_person", f"nobody with Telegram id {telegram_user_id} uses Shouhu")
+    link = await session.scalar(
+        select(RegionSupervisor).where(RegionSupervisor.region == region, RegionSupervisor.person_id == person_id)
+    )
+    if link is None:
+        raise InvalidInput(
+            "not_a_supervisor", f"Telegram id {telegram_user_id} is not a supervisor of region {region!r}"
+        )
+    await session.delete(link)
+    audit.record(session, "region.supervisor_removed", "region", None, actor="cli", region=region, person_id=person_id)
+    region_cases = set(
+        (
+            await session.scalars(
+                select(Case.id).join(School, School.id == Case.school_id).where(School.region == region)
+            )
+        ).all()
+    )
+    in_region = about_cases(region_cases)
+    messages = await cancel_pending(
+        session, person_id, lambda params: in_region(params) or params.get("region") == region
+    )
+    return SupervisorRemoval(region=region, person_id=person_id, cancelled_messages=messages)
 
 
 async def _tell(session: AsyncSession, school: School, link_id: int, cases: Sequence[Case], now: datetime) -> list[int]:

@@ -10,11 +10,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, SmallInteger, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.cases.severity import Level
-from bot.crypto import EncryptedText
+from bot.crypto import EncryptedJSON, EncryptedText
 from bot.db.base import Base, UTCDateTime, clock_default
 from bot.db.types import str_enum
 
@@ -68,7 +68,7 @@ class Checkin(Base):
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # Question id -> option id, in the order answered.
-    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    answers: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
     note: Mapped[str | None] = mapped_column(EncryptedText, default=None)
     voice_file_id: Mapped[str | None] = mapped_column(EncryptedText, default=None)
     symptom_score: Mapped[int | None] = mapped_column(SmallInteger, default=None)

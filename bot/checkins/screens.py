@@ -110,6 +110,13 @@ class NoteReceived:
 
 
 @dataclass(frozen=True)
+class FlagHeldBack:
+    """Past the person's limit of flags in an hour: kept on the child's case, without alerting anyone again."""
+
+    nickname: str
+
+
+@dataclass(frozen=True)
 class VoiceNotHeard:
     """A voice message outside any question: we cannot listen to it here, and say where help is."""
 

@@ -136,19 +136,8 @@ class Contact:
         if plan is None or plan.parent_id != person.id:
             return [s.StaleButton()]
         child = await session.get(Child, plan.child_id)
-        await self._drop_plan(session, plan)
+        await drop_plan(session, plan)
         return [ct.PlanRemoved(child.nickname)]
-
-    async def _drop_plan(self, session: AsyncSession, plan: CallPlan) -> None:
-        await session.execute(
-            update(Call)
-            .where(Call.plan_id == plan.id, Call.status == CallStatus.SCHEDULED)
-            .values(status=CallStatus.CANCELLED)
-        )
-        # Calls already under way keep their question afterwards; they only lose the link to the plan.
-        await session.execute(update(Call).where(Call.plan_id == plan.id).values(plan_id=None))
-        await session.delete(plan)
-        await session.flush()
 
     async def outcome(self, session: AsyncSession, person: Person, call_id: int, outcome: CallOutcome) -> list:
         """The first answer from the family wins; the parent's or a caregiver's, whoever is first."""
@@ -293,7 +282,7 @@ class Contact:
         )
         if clash is not None:
             # The parent already has a call at that slot: this plan simply ends in it.
-            await self._drop_plan(session, plan)
+            await drop_plan(session, plan)
             return
         plan.weekday, plan.minute_of_day = weekday, minute
         await session.execute(
@@ -481,3 +470,15 @@ class Contact:
 
 def _view(plan: CallPlan) -> ct.PlanView:
     return ct.PlanView(plan.id, plan.weekday, plan.minute_of_day, plan.timezone)
+
+
+async def drop_plan(session: AsyncSession, plan: CallPlan) -> None:
+    await session.execute(
+        update(Call)
+        .where(Call.plan_id == plan.id, Call.status == CallStatus.SCHEDULED)
+        .values(status=CallStatus.CANCELLED)
+    )
+    # Calls already under way keep their question afterwards; they only lose the link to the plan.
+    await session.execute(update(Call).where(Call.plan_id == plan.id).values(plan_id=None))
+    await session.delete(plan)
+    await session.flush()

@@ -6,7 +6,7 @@ rotate` re-encrypts stored values with the newest key.
 
 from __future__ import annotations
 
-from bot.crypto.column import EncryptedText
+from bot.crypto.column import EncryptedJSON, EncryptedText
 from bot.crypto.keys import (
     Cipher,
     DecryptionError,
@@ -23,6 +23,7 @@ __all__ = [
     "Cipher",
     "ColumnReport",
     "DecryptionError",
+    "EncryptedJSON",
     "EncryptedText",
     "EncryptionKeyError",
     "EncryptionNotConfigured",

@@ -15,6 +15,8 @@ from bot.families.models import CaregiverLink, CaregiverRelation, Child, Househo
 
 NICKNAME_MAX = 20
 OLDEST_CHILD_AGE = 17
+# A spreadsheet reads a cell starting with one of these as a formula (full-width forms too, once normalised).
+FORMULA_STARTS = ("=", "+", "-", "@", "＝", "＋", "－", "＠")
 
 
 def clean_nickname(text: str) -> str:
@@ -26,6 +28,8 @@ def clean_nickname(text: str) -> str:
         raise InvalidInput("nickname_too_long")
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") for ch in nickname) or nickname.startswith("/"):
         raise InvalidInput("nickname_characters")
+    if nickname.startswith(FORMULA_STARTS):
+        raise InvalidInput("nickname_formula")
     return nickname
 
 

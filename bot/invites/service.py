@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import log as audit
+from bot.errors import InvalidInput
 from bot.families.models import ParentRelation
 from bot.invites.codes import hash_code, new_code, normalise
 from bot.invites.models import FailedCodeAttempt, Invite, InviteKind
@@ -100,6 +101,21 @@ async def consume(session: AsyncSession, invite: Invite, person_id: int, now: da
         return False
     audit.record(session, "invite.redeemed", "invite", invite.id, actor_person_id=person_id, kind=invite.kind.value)
     return True
+
+
+async def revoke(session: AsyncSession, text: str, now: datetime) -> Invite:
+    """Make an open one-time invite stop working, e.g. a code sent to the wrong person; refuses anything else."""
+    code = normalise(text)
+    invite = None if code is None else await session.scalar(select(Invite).where(Invite.code_hash == hash_code(code)))
+    if invite is None:
+        raise InvalidInput("unknown_invite", "no invite has this code (codes are 12 letters and digits)")
+    if invite.kind is InviteKind.SCHOOL_JOIN:
+        raise InvalidInput("join_code", "this is a school's join code; replace it with `school join-code` instead")
+    if not is_open(invite, now):
+        raise InvalidInput("invite_closed", "this invite no longer works already (used, expired or revoked)")
+    invite.revoked_at = now
+    audit.record(session, "invite.revoked", "invite", invite.id, actor="cli", kind=invite.kind.value)
+    return invite
 
 
 async def revoke_school_join_codes(session: AsyncSession, school_id: int, now: datetime) -> None:

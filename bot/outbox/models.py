@@ -10,10 +10,10 @@ from datetime import datetime
 from enum import IntEnum, StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, SmallInteger, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.crypto import EncryptedText
+from bot.crypto import EncryptedJSON, EncryptedText
 from bot.db.base import Base, UTCDateTime, clock_default
 from bot.db.types import str_enum
 
@@ -41,7 +41,8 @@ class OutboxMessage(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     chat_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     kind: Mapped[str] = mapped_column(String(48))
-    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Encrypted: parameters name children (nickname, age, reasons, scores) even when no one's words are in them.
+    params: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
     # Parameters that hold what people wrote about a child, as encrypted JSON; merged into `params` to render.
     private_params: Mapped[str | None] = mapped_column(EncryptedText, default=None)
     priority: Mapped[int] = mapped_column(SmallInteger, default=Priority.NORMAL)

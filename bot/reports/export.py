@@ -37,6 +37,8 @@ STATE_EVENTS = (
     EventKind.REOPENED,
 )
 XLSX_TIME_FORMAT = "yyyy-mm-dd hh:mm"
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 
 class ExportFormat(StrEnum):
@@ -126,7 +128,20 @@ def write_csv(rows: list[CaseRow], stream: TextIO) -> None:
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow(["" if v is None else _iso(v) if isinstance(v, datetime) else v for v in astuple(row)])
+        writer.writerow([_csv_cell(v) for v in astuple(row)])
+
+
+def _csv_cell(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return _iso(value)
+    return escape_formula(value) if isinstance(value, str) else value
+
+
+def escape_formula(text: str) -> str:
+    """Text that a spreadsheet shows as it is: a leading apostrophe keeps it from being read as a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def xlsx_bytes(rows: list[CaseRow]) -> bytes:
@@ -142,6 +157,11 @@ def xlsx_bytes(rows: list[CaseRow]) -> bytes:
 
 
 def _xlsx_cell(sheet, value: object) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        # openpyxl would store "=…" as a formula; a cell typed as text is shown as it is and never run.
+        cell = WriteOnlyCell(sheet, value)
+        cell.data_type = "s"
+        return cell
     if not isinstance(value, datetime):
         return value
     # Spreadsheets have no time zones: the local wall-clock time, formatted as a date.

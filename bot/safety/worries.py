@@ -76,6 +76,8 @@ class Worries:
             return [s.StaleButton()]
         raised = await self._flag(session, person, child, choice.level, FlagSource.WORRIED, (choice.reason,), None)
         screens: list = [await self._advice(session, child, choice.level, raised)]
+        if raised.held_back:
+            screens.append(cs.FlagHeldBack(child.nickname))
         # The next words join this flag, asked for or not: they are about this child.
         await store.begin(session, person.id, NOTE_FLOW, NOTE_STEP, flag_id=raised.flag.id)
         if choice.ask_details is not None:
@@ -155,7 +157,10 @@ class Worries:
             for child in children
         ]
         advice = await self._advice(session, children[0], level, *raised)
-        return [replace(advice, nickname=" / ".join(child.nickname for child in children))]
+        screens: list = [replace(advice, nickname=" / ".join(child.nickname for child in children))]
+        if held_back := [child.nickname for child, r in zip(children, raised, strict=True) if r.held_back]:
+            screens.append(cs.FlagHeldBack(" / ".join(held_back)))
+        return screens
 
     async def _child(self, session: AsyncSession, person: Person, child_id: int) -> Child | None:
         children = await families.children_in_care_of(session, person.id)
@@ -180,5 +185,6 @@ class Worries:
         """The safety reply; it says someone was told only if each flag reached someone (cases/routing.py)."""
         school = await session.get(School, child.school_id)
         region = region_by_key(self.content, school.hotline_region)
-        told = all(r.alerted_person_ids for r in raised)
+        # A flag held back by the per-person limit joins a case whose alert has gone out already.
+        told = all(r.alerted_person_ids or r.held_back for r in raised)
         return cs.SafetyAdvice(level, child.nickname, region, self.texts.safety, told=told)

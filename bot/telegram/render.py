@@ -235,6 +235,7 @@ INPUT_REFUSED = {
     "nickname_empty": N_("The nickname is empty."),
     "nickname_too_long": N_("That is a bit long. Please use at most 20 characters."),
     "nickname_characters": N_("Please use only ordinary letters and characters."),
+    "nickname_formula": N_("Please start the name with a letter or a character, not with = + - or @."),
 }
 
 

@@ -179,6 +179,17 @@ def _(screen: cs.AskWorryNote, style: Style) -> Reply:
 
 
 @render.register
+def _(screen: cs.FlagHeldBack, style: Style) -> Reply:
+    _ = gettext_for(style.language)
+    return Reply(
+        _(
+            "The counsellor already knows about {nickname}. What you sent since is kept with it, and they will "
+            "see it all. If there is danger now, call the numbers above."
+        ).format(nickname=f"<b>{escape(screen.nickname)}</b>")
+    )
+
+
+@render.register
 def _(screen: cs.NoteReceived, style: Style) -> Reply:
     _ = gettext_for(style.language)
     return Reply(

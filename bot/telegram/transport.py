@@ -28,6 +28,27 @@ from bot.telegram.keyboards import Button, inline
 
 # Telegram answers some permanent "cannot reach this person" cases with 400 rather than 403.
 UNREACHABLE_MARKERS = ("chat not found", "user is deactivated", "bot was blocked")
+# Messages about a case or between a child's family are sent with Telegram's protect_content: they cannot be
+# forwarded or saved out of the chat, so a child's story does not travel further than the people it was for.
+PROTECTED_KINDS = frozenset(
+    {
+        "case_alert",
+        "case_reminder",
+        "case_escalation",
+        "follow_up_due",
+        "cases_returned",
+        "counsellor_message",
+        "caregiver_reply",
+        "case_handed_over",
+        "closure_approval",
+        "closure_rejected",
+        "parent_call_request",
+        "group_case_notice",
+        "relay_label",
+        "relay_copy",
+        "parent_summary",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -60,9 +81,12 @@ class TelegramTransport(Transport):
             edited = await self._edit(message.chat_id, rendered, keyboard)
             if edited is not None:
                 return edited
+        protect = message.kind in PROTECTED_KINDS
         try:
             if rendered.copy_from is not None:
-                sent = await self.bot.copy_message(message.chat_id, *rendered.copy_from, reply_markup=keyboard)
+                sent = await self.bot.copy_message(
+                    message.chat_id, *rendered.copy_from, reply_markup=keyboard, protect_content=protect
+                )
             elif rendered.voice is not None:
                 sent = await self.bot.send_voice(
                     message.chat_id,
@@ -70,10 +94,15 @@ class TelegramTransport(Transport):
                     caption=rendered.text,
                     parse_mode=ParseMode.HTML,
                     reply_markup=keyboard,
+                    protect_content=protect,
                 )
             elif rendered.photo is None:
                 sent = await self.bot.send_message(
-                    message.chat_id, rendered.text, parse_mode=ParseMode.HTML, reply_markup=keyboard
+                    message.chat_id,
+                    rendered.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard,
+                    protect_content=protect,
                 )
             else:
                 # One message, not a photo and a text: the outbox row maps to exactly one Telegram message.
@@ -83,6 +112,7 @@ class TelegramTransport(Transport):
                     caption=rendered.text,
                     parse_mode=ParseMode.HTML,
                     reply_markup=keyboard,
+                    protect_content=protect,
                 )
         except tg.TelegramError as exc:
             return classify(exc)

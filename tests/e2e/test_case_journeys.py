@@ -8,9 +8,12 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from bot.cases.models import Case, CaseEvent, CaseStatus, EventKind, Referral
+from bot.cases.alerts import UPDATES
+from bot.cases.flags import ALERTS_PER_PERSON
+from bot.cases.models import Case, CaseEvent, CaseStatus, EventKind, Flag, Referral
+from bot.outbox.models import OutboxMessage
 from bot.people import service as people
 from bot.schools import service as schools
 from tests.e2e.conftest import School
@@ -194,3 +197,26 @@ async def test_words_typed_after_leaving_for_the_menu_are_not_saved_as_a_note(bo
     async with db.session() as session:
         notes = (await session.scalars(select(CaseEvent).where(CaseEvent.kind == EventKind.NOTE))).all()
     assert notes == []
+
+
+async def test_presses_past_the_limit_join_the_case_quietly_and_case_alerts_cannot_be_forwarded(
+    bot, db, emulator, school
+) -> None:
+    li = await add_counsellor(db, emulator, school, 6001)
+    grandma = await urgent_case(emulator, school, 6100)
+    for _ in range(ALERTS_PER_PERSON):
+        grandma.send_text("🆘 我很担心")
+        grandma.press_button(await grandma.wait_for_message(), "🔎 找不到孩子")
+        reply = await grandma.wait_for_message()
+    assert "老师已经知道" in (await grandma.wait_for_message(lambda m: "老师已经知道" in m.text)).text
+    assert "小红" in reply.text, "the safety reply still comes first"
+
+    async with db.session() as session:
+        flags = await session.scalar(select(func.count()).select_from(Flag))
+        alerts = (await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "case_alert"))).all()
+    # The counsellor's one alert counts the reports it was updated with: every press but the one past the limit.
+    assert flags == ALERTS_PER_PERSON + 1
+    assert max(alert.params.get(UPDATES, 0) for alert in alerts) == ALERTS_PER_PERSON - 1
+    await li.wait_for_message(timeout=10)
+    to_li = [call for call in emulator.calls_to("sendMessage") if str(call.params.get("chat_id")) == str(li.user_id)]
+    assert to_li and all(call.params.get("protect_content") in (True, "true") for call in to_li)

@@ -256,3 +256,15 @@ async def test_the_sender_delivers_a_weekly_digest_as_a_chart_with_a_short_capti
     assert report.sent == 1 and message.kind == "photo"
     assert message.text.startswith("📊 Weekly digest: 云阳县") and "75%" in message.text
     assert (message.media[0]["width"], message.media[0]["height"]) == DIGEST_SIZE
+
+
+async def test_case_and_family_messages_cannot_be_forwarded_but_tips_can(
+    bot: Bot, emulator: BotApiEmulator, grandma: SimUser
+) -> None:
+    transport = TelegramTransport(bot, lambda kind, params, language: Rendered(f"a {kind}"))
+
+    for kind in ("case_alert", "counsellor_message", "parent_summary", "guidance_tip"):
+        assert isinstance(await transport.deliver(outgoing(kind)), Sent)
+
+    protected = [call.params.get("protect_content") in (True, "true") for call in emulator.calls_to("sendMessage")]
+    assert protected == [True, True, True, False]

@@ -94,6 +94,7 @@ def test_removing_a_counsellor_returns_their_open_cases_and_tells_the_others(cli
         "returned_cases": [ids["open"]],
         "cancelled_follow_ups": 1,
         "told": 2,
+        "cancelled_messages": 2,
     }
 
     async def state(db: Database) -> dict:

@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from bot.cases.flags import Evidence, raise_flag
-from bot.cases.models import Case, CaseStatus, Flag, FlagSource
+from bot.cases.models import Case, CaseEvent, CaseStatus, EventKind, Flag, FlagSource, Referral, ReferralKind
 from bot.cases.severity import Level
+from bot.cases.timeline import add_event
 from bot.checkins.models import Checkin
 from bot.cli import app
 from bot.families import service as families
@@ -94,3 +95,25 @@ async def test_a_parent_link_keeps_a_child_when_the_only_caregiver_goes(db) -> N
         )
         await forget(session, 100, NOW)
     assert await count(db, Child) == 1
+
+
+async def test_forgetting_a_counsellor_clears_their_notes_but_keeps_the_timeline(db) -> None:
+    school = await factories.school(db, "青山小学", counsellors=(10,), now=NOW)
+    family = await factories.family(db, school, 100, now=NOW)
+    case_id = await open_case(db, family.child_ids[0], "x")
+    async with db.session() as session:
+        case = await session.get(Case, case_id)
+        counsellor = await session.scalar(select(Person.id).where(Person.telegram_user_id == 10))
+        add_event(session, case, EventKind.NOTE, actor_id=counsellor, now=NOW, text="老师的记录")
+        session.add(
+            Referral(case_id=case_id, kind=ReferralKind.VILLAGE_DOCTOR, note="转给村医", created_by_id=counsellor)
+        )
+
+    async with db.session() as session:
+        forgotten = await forget(session, 10, NOW)
+    assert forgotten.words_cleared == 2
+    async with db.session() as session:
+        note = await session.scalar(select(CaseEvent).where(CaseEvent.kind == EventKind.NOTE))
+        referral = await session.scalar(select(Referral))
+    assert (note.actor_id, note.text) == (None, None), "the event stays on the timeline, without the words"
+    assert referral.note is None and referral.kind is ReferralKind.VILLAGE_DOCTOR

@@ -145,7 +145,13 @@ async def test_forged_button_data_is_refused_without_a_change(db, onboarding, ac
 
 @pytest.mark.parametrize(
     ("typed", "code"),
-    [("", "nickname_empty"), ("x" * 21, "nickname_too_long"), ("小\u200b明", "nickname_characters")],
+    [
+        ("", "nickname_empty"),
+        ("x" * 21, "nickname_too_long"),
+        ("小\u200b明", "nickname_characters"),
+        ('=HYPERLINK("x")', "nickname_formula"),
+        ("@小明", "nickname_formula"),
+    ],
 )
 async def test_a_bad_nickname_is_explained_and_asked_again(db, onboarding, typed, code) -> None:
     _school_id, school_code = await new_school(db)

@@ -8,7 +8,7 @@ import csv
 import json
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from io import BytesIO, StringIO
 from pathlib import Path
@@ -199,6 +199,20 @@ async def test_the_csv_has_a_header_and_the_xlsx_opens_and_neither_holds_free_te
     with zipfile.ZipFile(BytesIO(data)) as archive:
         for name in archive.namelist():
             assert MARKER.encode() not in archive.read(name), name
+
+
+async def test_names_that_read_as_formulas_are_exported_as_plain_text(db: Database, world: World) -> None:
+    # Names stored before nicknames like these were refused, or a school named by an administrator.
+    row = replace(
+        (await rows_for(db, LONG_AGO, region="云阳县"))[0], nickname='=HYPERLINK("http://x","点我")', school="@SUM(1)"
+    )
+
+    parsed = list(csv.reader(StringIO(csv_of([row]))))
+    assert parsed[1][1:3] == ["'@SUM(1)", '\'=HYPERLINK("http://x","点我")']
+    sheet = load_workbook(BytesIO(export.xlsx_bytes([row]))).active
+    school, nickname = sheet.cell(row=2, column=2), sheet.cell(row=2, column=3)
+    assert (school.value, school.data_type) == ("@SUM(1)", "s")
+    assert (nickname.value, nickname.data_type) == ('=HYPERLINK("http://x","点我")', "s")
 
 
 async def test_the_digest_figures_of_a_region_and_its_schools(db: Database, world: World) -> None:

@@ -36,7 +36,7 @@ async def on_cases(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     async with svc.db.session() as session:
         person = await acting_person(session, update)
         screens = await svc.desk.queue(session, person)
-    await show(update, context, person, screens)
+    await show(update, context, person, screens, protect=True)
 
 
 async def on_case_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -143,7 +143,7 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, person, sc
             await _edit_alerts(context, screen)
         if isinstance(screen, cx.Voices):
             for file_id in screen.file_ids:
-                await context.bot.send_voice(chat_id, file_id)
+                await context.bot.send_voice(chat_id, file_id, protect_content=True)
     trends = [screen for screen in screens if isinstance(screen, cx.Trend)]
     for trend in trends:
         # The chart, with the week-by-week figures as its caption for anyone who cannot read the picture.
@@ -151,8 +151,8 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, person, sc
             list(trend.points), style.language, threshold=style.checkins.weekly.thresholds.symptom_score
         )
         caption = r.render(trend, style).text
-        await context.bot.send_photo(chat_id, photo, caption=caption, parse_mode=ParseMode.HTML)
-    await show(update, context, person, [screen for screen in screens if screen not in trends])
+        await context.bot.send_photo(chat_id, photo, caption=caption, parse_mode=ParseMode.HTML, protect_content=True)
+    await show(update, context, person, [screen for screen in screens if screen not in trends], protect=True)
 
 
 async def _edit_alerts(context: ContextTypes.DEFAULT_TYPE, taken: cx.Taken) -> None:

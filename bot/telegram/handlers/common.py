@@ -38,17 +38,31 @@ def style_for(person: Person, context: ContextTypes.DEFAULT_TYPE) -> Style:
     )
 
 
-async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: Iterable[Reply]) -> None:
+async def send(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, replies: Iterable[Reply], *, protect: bool = False
+) -> None:
+    """`protect`: Telegram's protect_content, for what must not be forwarded or saved (a case card)."""
     for reply in replies:
         await context.bot.send_message(
-            update.effective_chat.id, reply.text, parse_mode=ParseMode.HTML, reply_markup=reply.keyboard
+            update.effective_chat.id,
+            reply.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=reply.keyboard,
+            protect_content=protect,
         )
 
 
-async def show(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person, screens: list[s.Screen]) -> None:
+async def show(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    person: Person,
+    screens: list[s.Screen],
+    *,
+    protect: bool = False,
+) -> None:
     """Render and send domain screens; reaching Home also refreshes the person's command list."""
     style = style_for(person, context)
-    await send(update, context, [render(screen, style) for screen in screens])
+    await send(update, context, [render(screen, style) for screen in screens], protect=protect)
     for screen in screens:
         if isinstance(screen, s.Home):
             await commands.register_for_chat(context.bot, update.effective_chat.id, screen.roles, style.language)
