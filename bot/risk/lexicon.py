@@ -46,9 +46,10 @@ class Intent(_Strict):
 class Family(_Strict):
     """A family of risk phrases and the tier it means on its own (C-SSRS: a plan is urgent, a wish is concern)."""
 
-    level: Literal["urgent", "concern"]
+    level: Literal["urgent", "concern", "none"]  # none: a sign only in company ("送给了" + "说不想活了")
     urgent_with: list[Name] = []  # urgency groups that make it urgent ("想死" + "现在")
     urgent_with_method: bool = False  # a method named beside it makes it urgent ("想死" + "农药")
+    urgent_with_risk: bool = False  # another family beside it makes it urgent (giving things away + a wish to die)
     phrases: Phrases
 
 

@@ -140,6 +140,9 @@ class Scanner:
 
         families = [self._families[h.entry.signal] for h in risks]
         with_method = any(f.urgent_with_method for f in families)
+        # Two signs, of one family or two ("分给别人" and "说他用不着了"), or one beside a method.
+        with_risk = any(f.urgent_with_risk for f in families) and (len({h.entry.phrase for h in risks}) > 1 or uses)
+        signs = [h for h, f in zip(risks, families, strict=True) if f.level != "none"]
         names_in_context = [n for n in names if any(self._leads_to(i, n, norm) for i in intents)] or (
             names if taken else []
         )
@@ -149,13 +152,14 @@ class Scanner:
             or bool((uses or names_in_context) and urgency)
             or bool(taken)
             or (with_method and bool(names or uses))
+            or with_risk
             or any(self._leads_to(i, u, norm) for i in intents for u in uses)
         )
         # "他去年喝过农药" or "后来找到了": it happened, and is over; a counsellor should still know.
         past = bool(by_kind[_Kind.PAST]) and not groups & self._past_unless
         if urgent and not past:
             level = RiskLevel.URGENT
-        elif urgent or risks or uses or names_in_context or reassured:
+        elif urgent or signs or uses or names_in_context or reassured:
             level = RiskLevel.CONCERN
         else:
             level = RiskLevel.NONE
