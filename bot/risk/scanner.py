@@ -179,12 +179,13 @@ class Scanner:
         if level is RiskLevel.URGENT or denied:
             return level, []
         flag, urgent = self._model.scores(norm)
-        if level is RiskLevel.NONE and flag < self._settings.concern_above:
-            return level, []
+        # One step at most: n-grams alone are not enough to page a counsellor at night.
+        if level is RiskLevel.NONE:
+            if flag < self._settings.concern_above:
+                return level, []
+            return RiskLevel.CONCERN, ["learnt:concern"]
         if urgent >= self._settings.urgent_above and not past:
             return RiskLevel.URGENT, ["learnt:urgent"]
-        if level is RiskLevel.NONE:
-            return RiskLevel.CONCERN, ["learnt:concern"]
         return level, []
 
     def _negated(self, hit: _Hit, negations: list[_Hit], norm: str) -> bool:

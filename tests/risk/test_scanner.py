@@ -173,15 +173,19 @@ def test_a_bad_example_row_names_the_file_and_the_line(tmp_path):
         Scanner.from_file(path)
 
 
-def test_the_learnt_layer_raises_a_wording_no_phrase_lists_and_never_lowers_a_level(tmp_path):
+def test_the_learnt_layer_raises_a_level_one_step_and_never_lowers_one(tmp_path):
     examples = (
-        "urgent\t月亮掉进井里了\n" * 3 + "concern\t星星在哭\n" * 3 + "none\t今天吃了饺子\n" * 3 + "none\t他说想死\n" * 3
+        "urgent\t月亮掉进井里了\n" * 3
+        + "concern\t星星在哭\n" * 3
+        + "none\t今天吃了饺子\n" * 3
+        + "none\t他被欺负了\n" * 3
     )
     scanner = Scanner.from_file(lexicon_with(tmp_path, lambda data: None, examples=examples))
 
-    assert scanner.scan("月亮掉进井里了") == ScanResult(RiskLevel.URGENT, ("learnt:urgent",))
+    assert scanner.scan("月亮掉进井里了") == ScanResult(RiskLevel.CONCERN, ("learnt:concern",))
+    assert scanner.scan("月亮掉进井里了，他被欺负了").level is RiskLevel.URGENT
     assert scanner.scan("今天吃了饺子").level is RiskLevel.NONE
-    assert scanner.scan("他说想死").level is RiskLevel.CONCERN  # the examples call it none; the phrase wins
+    assert scanner.scan("他被欺负了").level is RiskLevel.CONCERN  # the examples call it none; the phrase wins
 
 
 def test_an_unknown_field_is_refused(tmp_path):
