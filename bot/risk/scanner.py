@@ -1,7 +1,9 @@
-"""The rule-based free-text risk scanner: lexicon phrases found in normalised text, combined into a level.
+"""The free-text risk scanner: lexicon phrases found in normalised text give a level, an n-gram layer backs them up.
 
 How phrases combine into `urgent`, `concern` or `none` is explained at the top of `content/risk/lexicon.yaml`, where a
-deployer audits the words; this module keeps those rules and the matching machinery.
+deployer audits the words; this module keeps those rules and the matching machinery. The n-gram layer
+(`bot/risk/ngrams.py`, learnt from the pack's examples) may only raise a level, never lower one: a missed risk is
+worse than a false alarm.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from enum import StrEnum
 from pathlib import Path
 
 from bot.content.pack import ContentError
-from bot.risk.lexicon import Lexicon, load_lexicon
+from bot.risk.lexicon import Lexicon, load_examples, load_lexicon
+from bot.risk.ngrams import NgramModel
 from bot.risk.normalise import CJK, Normaliser, normalise_text
 
 _CLAUSE_END = re.compile(r"[,.!?;:。、\n]")
@@ -35,18 +38,27 @@ class ScanResult:
 
 
 class _Kind(StrEnum):
-    RISK = "risk"  # suicidal thought, self-harm, abuse, missing
+    RISK = "risk"  # a family of `risks`: suicidal thought, plan, self-harm, abuse, missing ...
     USE = "use"  # using a method: a risk on its own
     NAME = "name"  # a method's name: only counts next to another sign
     INTENT = "intent"
     URGENCY = "urgency"
     TAKEN = "taken"
     NEGATION = "negation"
+    REASSURANCE = "reassurance"
+    PAST = "past"
     STOP = "stop"
 
 
 # Each group is one regex: phrases of one group overlap freely with those of another ("喝了" and "喝...农药").
-_GROUPS = ((_Kind.RISK, _Kind.USE), (_Kind.NAME,), (_Kind.INTENT,), (_Kind.URGENCY, _Kind.TAKEN), (_Kind.NEGATION,))
+_GROUPS = (
+    (_Kind.RISK, _Kind.USE),
+    (_Kind.NAME,),
+    (_Kind.INTENT,),
+    (_Kind.URGENCY, _Kind.TAKEN),
+    (_Kind.NEGATION, _Kind.REASSURANCE),
+    (_Kind.PAST,),
+)
 
 
 @dataclass(frozen=True)
@@ -68,7 +80,12 @@ class _Hit:
 class Scanner:
     """Scans one message at a time; build it once, it holds only compiled patterns."""
 
-    def __init__(self, lexicon: Lexicon, source: str = "lexicon") -> None:
+    def __init__(self, lexicon: Lexicon, examples: list[tuple[str, str]], source: str = "lexicon") -> None:
+        self._families = lexicon.risks
+        for name, family in lexicon.risks.items():
+            _check_groups(f"{source}: risks.{name}.urgent_with", family.urgent_with, lexicon)
+        _check_groups(f"{source}: past.unless", lexicon.past.unless, lexicon)
+        self._past_unless = set(lexicon.past.unless)
         self._normalise = Normaliser({key: (words.zh_Hans, words.en) for key, words in lexicon.emoji.items()})
         self._negation_reach = lexicon.negation.reach
         self._intent_reach = lexicon.intent.reach
@@ -84,17 +101,24 @@ class Scanner:
         self._not_risk = self._compile([e for e in entries if e.kind is None])
         self._stops = self._compile([e for e in entries if e.kind is _Kind.STOP])
         self._groups = [self._compile([e for e in entries if e.kind in kinds]) for kinds in _GROUPS]
+        self._settings = lexicon.model
+        self._model = NgramModel([(level, self._cut_idioms(text)[0]) for level, text in examples], lexicon.model.ngrams)
 
     @classmethod
     def from_file(cls, path: Path) -> Scanner:
-        return cls(load_lexicon(path), source=str(path))
+        lexicon = load_lexicon(path)
+        return cls(lexicon, load_examples(path.parent / lexicon.model.examples), source=str(path))
 
-    def scan(self, text: str) -> ScanResult:
+    def _cut_idioms(self, text: str) -> tuple[str, bool]:
+        """Figures of speech and everyday phrases go first, each replaced by a clause break: nothing matches across."""
         norm = self._normalise(text)
-        # Figures of speech and everyday phrases go first, replaced by a clause break so nothing matches across them.
         idioms = list(self._not_risk.find(norm, overlapping=False))
         for _, start, end in reversed(idioms):
             norm = f"{norm[:start]},{norm[end:]}"
+        return norm, bool(idioms)
+
+    def scan(self, text: str) -> ScanResult:
+        norm, idioms = self._cut_idioms(text)
         stops = [start for _, start, _ in self._stops.find(norm, overlapping=False)]
         breaks = sorted([m.start() for m in _CLAUSE_END.finditer(norm)] + stops)
         by_kind: dict[_Kind | None, list[_Hit]] = {kind: [] for kind in _Kind}
@@ -106,36 +130,63 @@ class Scanner:
         # "没" inside "活着没意思" belongs to the phrase and negates nothing.
         negations = [n for n in by_kind[_Kind.NEGATION] if not any(_inside(n, h) for h in phrases)]
         negated = [h for h in phrases if self._negated(h, negations, norm)]
-        risks = [h for h in by_kind[_Kind.RISK] if h not in negated]
-        uses = [h for h in by_kind[_Kind.USE] if h not in negated]
+        # "他说他不会想不开": the topic came up, so a counsellor still reads it, but not as urgent.
+        reassured = [h for h in phrases if h not in negated and self._negated(h, by_kind[_Kind.REASSURANCE], norm)]
+        risks = [h for h in by_kind[_Kind.RISK] if h not in negated and h not in reassured]
+        uses = [h for h in by_kind[_Kind.USE] if h not in negated and h not in reassured]
         names, urgency = by_kind[_Kind.NAME], by_kind[_Kind.URGENCY]
         intents = [i for i in by_kind[_Kind.INTENT] if any(self._leads_to(i, h, norm) for h in uses + names)]
         taken = [t for t in by_kind[_Kind.TAKEN] if any(t.clause == h.clause for h in uses + names)]
 
-        thought = {h.entry.signal for h in risks} & {"suicidal_thought", "self_harm"}
-        missing = any(h.entry.signal == "missing" for h in risks)
+        families = [self._families[h.entry.signal] for h in risks]
+        with_method = any(f.urgent_with_method for f in families)
+        # Two signs, of one family or two ("分给别人" and "说他用不着了"), or one beside a method.
+        with_risk = any(f.urgent_with_risk for f in families) and (len({h.entry.phrase for h in risks}) > 1 or uses)
+        signs = [h for h, f in zip(risks, families, strict=True) if f.level != "none"]
         names_in_context = [n for n in names if any(self._leads_to(i, n, norm) for i in intents)] or (
             names if taken else []
         )
-        harm = bool(thought or uses or names_in_context)
+        groups = {h.entry.signal.removeprefix("urgency:") for h in urgency}
         urgent = (
-            (harm and bool(urgency))
+            any(f.level == "urgent" or groups.intersection(f.urgent_with) for f in families)
+            or bool((uses or names_in_context) and urgency)
             or bool(taken)
-            or bool(thought and (names or uses))
+            or (with_method and bool(names or uses))
+            or with_risk
             or any(self._leads_to(i, u, norm) for i in intents for u in uses)
-            or (missing and bool(thought or uses))
         )
-        if urgent:
+        # "他去年喝过农药" or "后来找到了": it happened, and is over; a counsellor should still know.
+        past = bool(by_kind[_Kind.PAST]) and not groups & self._past_unless
+        if urgent and not past:
             level = RiskLevel.URGENT
-        elif harm or risks:
+        elif urgent or signs or uses or names_in_context or reassured:
             level = RiskLevel.CONCERN
         else:
             level = RiskLevel.NONE
 
-        found = sorted(risks + uses + names + intents + urgency + taken, key=lambda h: h.start)
+        found = sorted(risks + reassured + uses + names + intents + urgency + taken, key=lambda h: h.start)
         signals = [h.entry.signal for h in found]
-        signals += ["negated"] * bool(negated) + ["idiom"] * bool(idioms)
-        return ScanResult(level=level, signals=tuple(dict.fromkeys(signals)))
+        signals += ["negated"] * bool(negated) + ["past"] * past + ["idiom"] * idioms
+        level, learnt = self._raise_by_model(level, norm, past, denied=bool(negated) and level is RiskLevel.NONE)
+        return ScanResult(level=level, signals=tuple(dict.fromkeys(signals + learnt)))
+
+    def _raise_by_model(self, level: RiskLevel, norm: str, past: bool, denied: bool) -> tuple[RiskLevel, list[str]]:
+        """The n-gram layer raises none to concern, and concern to urgent, when its score passes the pack's bar.
+
+        It stays silent where the writer denied the one risk the phrases found ("没有人欺负他"): the words are there,
+        and n-grams cannot read the denial.
+        """
+        if level is RiskLevel.URGENT or denied:
+            return level, []
+        flag, urgent = self._model.scores(norm)
+        # One step at most: n-grams alone are not enough to page a counsellor at night.
+        if level is RiskLevel.NONE:
+            if flag < self._settings.concern_above:
+                return level, []
+            return RiskLevel.CONCERN, ["learnt:concern"]
+        if urgent >= self._settings.urgent_above and not past:
+            return RiskLevel.URGENT, ["learnt:urgent"]
+        return level, []
 
     def _negated(self, hit: _Hit, negations: list[_Hit], norm: str) -> bool:
         """A negation counts only just before the phrase, in its clause ("没有说过想死"), never inside it ("不想活")."""
@@ -180,25 +231,35 @@ class Scanner:
 
 
 class _PhraseSet:
-    """Phrases grouped by their first character: a message is read once, and a regex runs only where one may start.
+    """Phrases grouped by their first character: a regex runs only where one may start, found by one C-level search.
 
     One big alternation tried at every position was a hundred times slower.
     """
 
     def __init__(self, by_first: dict[str, tuple[re.Pattern[str], list[_Entry]]]) -> None:
         self._by_first = by_first
+        self._starts = re.compile(f"[{''.join(map(re.escape, by_first))}]" if by_first else r"(?!)")
 
     def find(self, text: str, *, overlapping: bool) -> Iterator[tuple[_Entry, int, int]]:
         """(entry, start, end) of the longest phrase at each position; without overlap, a search resumes after one."""
-        position = 0
-        while position < len(text):
-            candidates = self._by_first.get(text[position])
-            match = candidates[0].match(text, position) if candidates else None
-            if match is None or match.lastindex is None:
-                position += 1
+        resume = 0
+        for start in self._starts.finditer(text):
+            position = start.start()
+            if position < resume:
                 continue
-            yield candidates[1][match.lastindex - 1], match.start(), match.end()
-            position = position + 1 if overlapping else max(match.end(), position + 1)
+            pattern, entries = self._by_first[text[position]]
+            match = pattern.match(text, position)
+            if match is None or match.lastindex is None:
+                continue
+            yield entries[match.lastindex - 1], match.start(), match.end()
+            if not overlapping:
+                resume = match.end()
+
+
+def _check_groups(where: str, groups: list[str], lexicon: Lexicon) -> None:
+    for group in groups:
+        if group not in lexicon.urgency:
+            raise ContentError(f"{where}: no urgency group {group!r}")
 
 
 def _start(found: tuple[_Entry, int, int]) -> int:
@@ -222,10 +283,12 @@ def _entries(lexicon: Lexicon) -> Iterable[_Entry]:
 
     yield from each(None, "idiom", "not_risk", lexicon.not_risk)
     yield from each(_Kind.NEGATION, "negated", "negation.words", lexicon.negation.words)
+    yield from each(_Kind.REASSURANCE, "reassured", "negation.reassurance", lexicon.negation.reassurance)
+    yield from each(_Kind.PAST, "past", "past.words", lexicon.past.words)
     yield from each(_Kind.STOP, "stop", "negation.stops", lexicon.negation.stops)
     yield from each(_Kind.INTENT, "intent", "intent.phrases", lexicon.intent.phrases)
-    for name, phrases in lexicon.risks:
-        yield from each(_Kind.RISK, name, f"risks.{name}", phrases)
+    for name, family in lexicon.risks.items():
+        yield from each(_Kind.RISK, name, f"risks.{name}.phrases", family.phrases)
     for name, method in lexicon.methods.items():
         yield from each(_Kind.USE, f"method:{name}", f"methods.{name}.use", method.use)
         yield from each(_Kind.NAME, f"method:{name}", f"methods.{name}.names", method.names)

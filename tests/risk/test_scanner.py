@@ -78,11 +78,47 @@ def test_a_negation_just_before_a_phrase_switches_it_off(scanner, text):
     assert scanner.scan(text) == ScanResult(RiskLevel.NONE, ("negated",))
 
 
-@pytest.mark.parametrize(
-    "text", ["他不想活了", "活着没意思", "他没吃饭，说想死", "he is not eating and wants to die", "孩子还没回家"]
-)
+@pytest.mark.parametrize("text", ["他不想活了", "活着没意思", "他没吃饭，说想死", "he is not eating and wants to die"])
 def test_a_negation_inside_a_phrase_or_in_another_clause_does_not(scanner, text):
     assert scanner.scan(text).level is RiskLevel.CONCERN
+
+
+@pytest.mark.parametrize("text", ["他说他不会想不开", "她说她不会做傻事", "He says he won't kill himself"])
+def test_a_childs_reassurance_once_the_topic_came_up_still_reaches_a_counsellor(scanner, text):
+    result = scanner.scan(text)
+    assert result.level is RiskLevel.CONCERN
+    assert "reassured" not in result.signals and "negated" not in result.signals
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("他去年喝过农药，被救回来了", RiskLevel.CONCERN),
+        ("孩子上周跑出去一晚，第二天自己回来了", RiskLevel.CONCERN),
+        ("他昨天晚上喝了农药", RiskLevel.URGENT),
+        ("孩子刚才割腕了", RiskLevel.URGENT),
+    ],
+)
+def test_an_attempt_long_past_is_concern_and_one_just_now_is_urgent(scanner, text, level):
+    assert scanner.scan(text).level is level
+
+
+@pytest.mark.parametrize(
+    ("text", "signal"),
+    [
+        ("孩子说他打算死，日子都定好了", "plan"),
+        ("孩子在网上搜怎么死不痛苦", "plan"),
+        ("孩子偷偷攒了好多药片，藏在柜子里", "preparation"),
+        ("孩子一夜没回家", "missing"),
+        ("孙子晕过去了，没有反应", "unconscious"),
+        ("他爸喝醉了拿刀要砍人", "danger"),
+        ("孩子从楼上跳下来了", "attempt"),
+    ],
+)
+def test_a_plan_preparation_missing_child_or_danger_now_is_urgent_on_its_own(scanner, text, signal):
+    result = scanner.scan(text)
+    assert result.level is RiskLevel.URGENT
+    assert signal in result.signals
 
 
 @pytest.mark.parametrize(
@@ -109,18 +145,47 @@ def test_signals_name_what_matched_in_reading_order(scanner):
     assert scanner.scan("孩子说今晚就喝农药").signals == ("urgency:tonight", "method:pesticide")
 
 
-def lexicon_with(tmp_path: Path, change) -> Path:
+def lexicon_with(tmp_path: Path, change, examples: str | None = None) -> Path:
     data = yaml.safe_load(LEXICON.read_text(encoding="utf-8"))
     change(data)
     path = tmp_path / "lexicon.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    original = (LEXICON.parent / data["model"]["examples"]).read_text(encoding="utf-8")
+    (tmp_path / data["model"]["examples"]).write_text(original if examples is None else examples, encoding="utf-8")
     return path
 
 
 def test_a_broken_lexicon_names_the_file_and_the_field(tmp_path):
-    path = lexicon_with(tmp_path, lambda data: data["risks"].pop("missing"))
-    with pytest.raises(ContentError, match=r"lexicon\.yaml: risks\.missing: Field required"):
+    path = lexicon_with(tmp_path, lambda data: data["risks"]["plan"].pop("level"))
+    with pytest.raises(ContentError, match=r"lexicon\.yaml: risks\.plan\.level: Field required"):
         Scanner.from_file(path)
+
+
+def test_an_urgency_group_that_does_not_exist_is_refused(tmp_path):
+    path = lexicon_with(tmp_path, lambda data: data["risks"]["abuse"]["urgent_with"].append("nwo"))
+    with pytest.raises(ContentError, match=r"risks\.abuse\.urgent_with: no urgency group 'nwo'"):
+        Scanner.from_file(path)
+
+
+def test_a_bad_example_row_names_the_file_and_the_line(tmp_path):
+    path = lexicon_with(tmp_path, lambda data: None, examples="# a comment\nurgent\t孩子说要跳河\nurgnet\t想死\n")
+    with pytest.raises(ContentError, match=r"examples\.tsv:3: expected urgent, concern or none"):
+        Scanner.from_file(path)
+
+
+def test_the_learnt_layer_raises_a_level_one_step_and_never_lowers_one(tmp_path):
+    examples = (
+        "urgent\t月亮掉进井里了\n" * 3
+        + "concern\t星星在哭\n" * 3
+        + "none\t今天吃了饺子\n" * 3
+        + "none\t他被欺负了\n" * 3
+    )
+    scanner = Scanner.from_file(lexicon_with(tmp_path, lambda data: None, examples=examples))
+
+    assert scanner.scan("月亮掉进井里了") == ScanResult(RiskLevel.CONCERN, ("learnt:concern",))
+    assert scanner.scan("月亮掉进井里了，他被欺负了").level is RiskLevel.URGENT
+    assert scanner.scan("今天吃了饺子").level is RiskLevel.NONE
+    assert scanner.scan("他被欺负了").level is RiskLevel.CONCERN  # the examples call it none; the phrase wins
 
 
 def test_an_unknown_field_is_refused(tmp_path):
@@ -130,8 +195,8 @@ def test_an_unknown_field_is_refused(tmp_path):
 
 
 def test_a_phrase_listed_twice_names_both_places(tmp_path):
-    path = lexicon_with(tmp_path, lambda data: data["risks"]["abuse"].append("想死"))
-    problem = r"risks\.abuse\[\d+\]: '想死' is already listed under risks\.suicidal_thought"
+    path = lexicon_with(tmp_path, lambda data: data["risks"]["abuse"]["phrases"].append("想死"))
+    problem = r"risks\.\w+\.phrases\[\d+\]: '想死' is already listed under risks\.\w+\.phrases"
     with pytest.raises(ContentError, match=problem):
         Scanner.from_file(path)
 

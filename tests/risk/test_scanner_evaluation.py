@@ -1,52 +1,96 @@
-"""The scanner on the labelled set in eval_set.tsv: prints recall per level and false alarms, and holds the line.
+"""The scanner on two labelled sets: prints its figures on each, holds the issue's targets on the tuning set and sane
+floors on the held-out set. Run with `-s` to see the figures.
 
-Every urgent line must come out urgent; run with `-s` to see the figures.
+The tuning set (`content/risk/examples.tsv`) is what the phrases were written against and what the n-gram layer learns
+from, so its figures flatter the scanner. The held-out set (`heldout_set.tsv`) was written before the redesign and is
+never tuned on: only its figures are printed, not its lines, so that nobody fixes a rule for one of them. If a change
+drops a held-out figure below its floor, the change generalises worse: rethink it rather than lower the floor.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from bot.config import PROJECT_ROOT
 from bot.risk import RiskLevel, Scanner
+from bot.risk.lexicon import load_examples
 
-EVAL_SET = Path(__file__).with_name("eval_set.tsv")
+LEXICON = PROJECT_ROOT / "content" / "risk" / "lexicon.yaml"
+TUNING_SET = PROJECT_ROOT / "content" / "risk" / "examples.tsv"
+HELDOUT_SET = Path(__file__).with_name("heldout_set.tsv")
+URGENT, CONCERN, NONE = RiskLevel.URGENT, RiskLevel.CONCERN, RiskLevel.NONE
 
 
-def labelled_lines() -> list[tuple[RiskLevel, str]]:
-    rows = EVAL_SET.read_text(encoding="utf-8").splitlines()
-    return [(RiskLevel(label), text) for label, text in (row.split("\t", 1) for row in rows if row and row[0] != "#")]
+@dataclass(frozen=True)
+class Figures:
+    lines: Counter[RiskLevel]
+    flagged: float  # lines needing a counsellor (urgent or concern) that got any flag
+    urgent: float  # urgent lines that came out urgent
+    false_urgent: float  # everyday lines that came out urgent
+    concern_urgent: float  # concern lines that came out urgent (not an error for safety, but it costs attention)
+    everyday_flagged: float  # everyday lines that got any flag
+    wrong: list[str]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.lines.total()} lines ({self.lines[URGENT]} urgent, {self.lines[CONCERN]} concern, "
+            f"{self.lines[NONE]} everyday)\n"
+            f"  needing a counsellor, flagged: {self.flagged:.1%} (target >= 95%)\n"
+            f"  urgent lines urgent:           {self.urgent:.1%} (target >= 90%)\n"
+            f"  everyday lines urgent:         {self.false_urgent:.1%} (target <= 5%)\n"
+            f"  everyday lines flagged:        {self.everyday_flagged:.1%} (target <= 10%)\n"
+            f"  concern lines urgent:          {self.concern_urgent:.1%}"
+        )
 
 
-def test_scanner_finds_every_urgent_line_and_rarely_raises_a_false_alarm():
-    scanner = Scanner.from_file(PROJECT_ROOT / "content" / "risk" / "lexicon.yaml")
-    results = [(want, scanner.scan(text).level, text) for want, text in labelled_lines()]
-    total = Counter(want for want, _, _ in results)
-    assert total[RiskLevel.URGENT] >= 40 and total[RiskLevel.CONCERN] >= 40 and total[RiskLevel.NONE] >= 60
+def evaluate(scanner: Scanner, path: Path) -> Figures:
+    results = [(RiskLevel(want), scanner.scan(text).level, text) for want, text in load_examples(path)]
+    lines = Counter(want for want, _, _ in results)
 
-    def share(want: RiskLevel, accept: set[RiskLevel]) -> float:
-        return sum(1 for w, got, _ in results if w is want and got in accept) / total[want]
+    def share(wanted: set[RiskLevel], accept: set[RiskLevel]) -> float:
+        got = [level for want, level, _ in results if want in wanted]
+        return sum(level in accept for level in got) / len(got)
 
-    urgent_recall = share(RiskLevel.URGENT, {RiskLevel.URGENT})
-    concern_recall = share(RiskLevel.CONCERN, {RiskLevel.CONCERN, RiskLevel.URGENT})
-    concern_exact = share(RiskLevel.CONCERN, {RiskLevel.CONCERN})
-    none_kept = share(RiskLevel.NONE, {RiskLevel.NONE})
-    none_urgent = share(RiskLevel.NONE, {RiskLevel.URGENT})
-    none_any = 1 - none_kept
-    figures = (
-        f"{len(results)} lines ({total[RiskLevel.URGENT]} urgent, {total[RiskLevel.CONCERN]} concern, "
-        f"{total[RiskLevel.NONE]} none)\n"
-        f"urgent recall (urgent): {urgent_recall:.1%}\n"
-        f"concern recall (concern or urgent): {concern_recall:.1%}; exactly concern: {concern_exact:.1%}\n"
-        f"none kept none: {none_kept:.1%}\n"
-        f"false alarms on none lines: {none_any:.1%} any level, {none_urgent:.1%} urgent"
+    return Figures(
+        lines=lines,
+        flagged=share({URGENT, CONCERN}, {URGENT, CONCERN}),
+        urgent=share({URGENT}, {URGENT}),
+        false_urgent=share({NONE}, {URGENT}),
+        concern_urgent=share({CONCERN}, {URGENT}),
+        everyday_flagged=share({NONE}, {URGENT, CONCERN}),
+        wrong=[f"  {want} -> {got}: {text}" for want, got, text in results if got is not want],
     )
-    wrong = "\n".join(f"  {want} -> {got}: {text}" for want, got, text in results if got is not want)
-    print(f"\nRisk scanner evaluation\n{figures}\nlines with another level:\n{wrong}")
 
-    missed_urgent = [text for want, got, text in results if want is RiskLevel.URGENT and got is not RiskLevel.URGENT]
-    assert not missed_urgent, f"{figures}\nurgent lines not found urgent: {missed_urgent}"
-    assert none_urgent <= 0.05, figures
-    assert concern_recall >= 0.90, figures
-    assert none_any <= 0.10, figures
+
+@pytest.fixture(scope="module")
+def scanner() -> Scanner:
+    return Scanner.from_file(LEXICON)
+
+
+def test_the_scanner_meets_the_targets_on_the_tuning_set(scanner):
+    figures = evaluate(scanner, TUNING_SET)
+    print(
+        "\nRisk scanner on the tuning set\n" + str(figures) + "\nlines with another level:\n" + "\n".join(figures.wrong)
+    )
+
+    assert min(figures.lines[URGENT], figures.lines[CONCERN], figures.lines[NONE]) >= 150, figures
+    assert figures.flagged >= 0.95, figures
+    assert figures.urgent >= 0.90, figures
+    assert figures.false_urgent <= 0.05, figures
+    assert figures.everyday_flagged <= 0.10, figures
+
+
+def test_the_scanner_holds_floors_on_the_held_out_set(scanner):
+    figures = evaluate(scanner, HELDOUT_SET)
+    print("\nRisk scanner on the held-out set (never tuned on)\n" + str(figures))
+
+    assert figures.lines.total() >= 300, figures
+    # Floors a little under the figures measured when the set was first scored with the redesign (see the README).
+    assert figures.flagged >= 0.70, figures
+    assert figures.urgent >= 0.65, figures
+    assert figures.false_urgent <= 0.08, figures
+    assert figures.everyday_flagged <= 0.15, figures
