@@ -10,7 +10,8 @@ from contextlib import asynccontextmanager
 from functools import partial
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter, ExtBot
+from telegram.request import HTTPXRequest
 
 from bot.cases.deadlines import run_due_follow_ups, run_due_timers
 from bot.checkins.due import run_due
@@ -41,31 +42,51 @@ from bot.telegram import (
     render_guidance,
     render_reports,
 )
-from bot.telegram.inbox import Inbox, InboxApplication
+from bot.telegram.inbox import Inbox, InboxApplication, InboxBot
+from bot.telegram.ordering import PerChatUpdateProcessor
 from bot.telegram.render import Style, parent_joined
+from bot.telegram.retries import RetryingRateLimiter
 from bot.telegram.services import Clock, Services, compose
 from bot.telegram.transport import Render, Rendered, TelegramTransport
 
 log = logging.getLogger(__name__)
 
+# Updates handled at the same time (each chat's still one after another); also the size of the reply connection pool.
+MAX_CONCURRENT_UPDATES = 64
+
 
 def build_application(settings: Settings, db: Database, content: Content, clock: Clock = utcnow) -> InboxApplication:
-    base_url = settings.telegram_api_base_url
+    # One pacing limiter for everything the process sends, so replies and the outbox share Telegram's overall rate.
+    pacing = AIORateLimiter(overall_max_rate=settings.send_rate_per_second, max_retries=0)
+    inbox = Inbox(db, clock)
+    bot = _bot(partial(InboxBot, inbox=inbox), settings, RetryingRateLimiter(pacing), pool_size=MAX_CONCURRENT_UPDATES)
     application = (
         ApplicationBuilder()
         .application_class(InboxApplication)
-        .token(settings.telegram_bot_token)
-        .base_url(base_url)
-        .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
-        .rate_limiter(AIORateLimiter(overall_max_rate=settings.send_rate_per_second, max_retries=0))
+        .bot(bot)
+        .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .build()
     )
-    application.inbox = Inbox(db)
+    application.inbox = inbox
     application.bot_data["services"] = compose(settings, db, content, clock)
     application.bot_data["content"] = content
+    # The outbox retries and pauses chats itself (bot/outbox/sender.py): its bot only paces.
+    application.bot_data["outbox_bot"] = _bot(ExtBot, settings, pacing, pool_size=4)
     handlers.register(application)
     application.add_error_handler(_log_error)
     return application
+
+
+def _bot(kind: Callable[..., ExtBot], settings: Settings, limiter: BaseRateLimiter, *, pool_size: int) -> ExtBot:
+    base_url = settings.telegram_api_base_url
+    return kind(
+        settings.telegram_bot_token,
+        base_url=base_url,
+        base_file_url=base_url.removesuffix("/bot") + "/file/bot",
+        request=HTTPXRequest(connection_pool_size=pool_size),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        rate_limiter=limiter,
+    )
 
 
 def _render_for_outbox(username: str, content: Content) -> Render:
@@ -115,14 +136,15 @@ def _render_for_outbox(username: str, content: Content) -> Render:
 async def running(application: InboxApplication, *, polling: bool) -> AsyncIterator[InboxApplication]:
     """Start everything the bot runs (updates, sender, scheduler) and stop it all again, in order."""
     svc: Services = application.bot_data["services"]
-    async with application:
+    outbox_bot: ExtBot = application.bot_data["outbox_bot"]
+    async with application, outbox_bot:
         svc.bot_username = svc.bot_username or application.bot.username
         await commands.register_defaults(application.bot)
         content: Content = application.bot_data["content"]
         render_outbox = _render_for_outbox(svc.bot_username, content)
         # Handlers re-render outbox messages too: a taken case's alerts are edited to say who took it.
         application.bot_data["render_outbox"] = render_outbox
-        transport = TelegramTransport(application.bot, render_outbox)
+        transport = TelegramTransport(outbox_bot, render_outbox)
         sender = Sender(
             svc.db,
             transport,
