@@ -97,12 +97,12 @@ class Inbox:
         return pruned.rowcount
 
 
-async def with_retries(what: str, write: Callable[[], Any], pauses: Sequence[float] = WRITE_RETRY_PAUSES) -> bool:
+async def with_retries(what: str, write: Callable[[], Any]) -> bool:
     """Run a database write, retrying a failure ("database is locked", a lost connection) after each pause.
 
     False when every try failed. Only the error's type is logged: its message may quote what a person wrote.
     """
-    for attempt, pause in enumerate((*pauses, None), start=1):
+    for attempt, pause in enumerate((*WRITE_RETRY_PAUSES, None), start=1):
         try:
             await write()
             return True
