@@ -7,6 +7,7 @@ import os
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from functools import partial
 
 from telegram import Update
@@ -14,6 +15,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRa
 from telegram.request import HTTPXRequest
 
 from bot.cases.deadlines import run_due_follow_ups, run_due_timers
+from bot.cases.groups import move_group_chat
 from bot.checkins.due import run_due
 from bot.config import Settings
 from bot.contact.due import run_contact_due
@@ -28,6 +30,7 @@ from bot.scheduler import (
     CHECKINS_DUE,
     CONTACT_DUE,
     GUIDANCE_DUE,
+    PRUNE,
     WEEKLY_DIGESTS,
     add_tick,
     build_scheduler,
@@ -151,6 +154,7 @@ async def running(application: InboxApplication, *, polling: bool) -> AsyncItera
             worker_id=f"{socket.gethostname()}-{os.getpid()}",
             overall_rate=svc.settings.send_rate_per_second,
             clock=svc.clock,
+            on_chat_moved=move_group_chat,
         )
         scheduler = build_scheduler(sender, interval_seconds=svc.settings.sender_interval_seconds)
         add_tick(scheduler, CHECKINS_DUE, partial(_checkins_due, svc, content), svc.settings.due_interval_seconds)
@@ -158,6 +162,7 @@ async def running(application: InboxApplication, *, polling: bool) -> AsyncItera
         add_tick(scheduler, CASE_DEADLINES, partial(_case_deadlines, svc), svc.settings.due_interval_seconds)
         add_tick(scheduler, WEEKLY_DIGESTS, partial(_weekly_digests, svc), svc.settings.due_interval_seconds)
         add_tick(scheduler, CONTACT_DUE, partial(_contact_due, svc, content), svc.settings.due_interval_seconds)
+        add_tick(scheduler, PRUNE, partial(_prune, svc, application.inbox, sender), svc.settings.prune_interval_seconds)
         svc.wake_sender = sender.wake
         await application.start()
         replayed = await application.replay_unhandled()
@@ -171,6 +176,8 @@ async def running(application: InboxApplication, *, polling: bool) -> AsyncItera
         finally:
             if polling:
                 await application.updater.stop()
+            # Let the row in flight be sent and recorded, rather than cut off and left SENDING.
+            await sender.stop()
             scheduler.shutdown(wait=False)
             await application.stop()
 
@@ -203,6 +210,14 @@ async def _guidance_due(svc: Services, content: Content) -> None:
 async def _contact_due(svc: Services, content: Content) -> None:
     if (await run_contact_due(svc.db, content.starters, svc.clock())).any:
         svc.wake_sender()
+
+
+async def _prune(svc: Services, inbox: Inbox, sender: Sender) -> None:
+    now, settings = svc.clock(), svc.settings
+    updates = await inbox.prune(now, timedelta(days=settings.inbox_retention_days))
+    messages = await sender.prune(now, timedelta(days=settings.outbox_retention_days))
+    if updates or messages:
+        log.info("pruned %d handled updates and %d finished outbox rows", updates, messages)
 
 
 async def _log_error(update: object, context) -> None:

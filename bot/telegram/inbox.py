@@ -86,12 +86,12 @@ class Inbox:
             )
             return [(row.update_id, row.payload) for row in rows]
 
-    async def prune(self, keep_for: timedelta) -> int:
+    async def prune(self, now: datetime, keep_for: timedelta) -> int:
         """Forget handled update ids after `keep_for`; Telegram never redelivers that late."""
         async with self.db.session() as session:
             pruned = await session.execute(
                 delete(InboundUpdate).where(
-                    InboundUpdate.processed_at.is_not(None), InboundUpdate.processed_at < self.clock() - keep_for
+                    InboundUpdate.processed_at.is_not(None), InboundUpdate.received_at < now - keep_for
                 )
             )
         return pruned.rowcount

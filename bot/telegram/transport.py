@@ -13,6 +13,7 @@ from telegram.constants import ParseMode
 
 from bot.outbox.delivery import (
     Delivery,
+    Migrated,
     OutgoingMessage,
     Rejected,
     RetryAfter,
@@ -20,6 +21,7 @@ from bot.outbox.delivery import (
     Transient,
     Transport,
     Unreachable,
+    Unsure,
 )
 from bot.telegram.keyboards import Button, inline
 from bot.telegram.retries import retry_after_seconds
@@ -85,6 +87,10 @@ def classify(exc: tg.TelegramError) -> Delivery:
     """What a Telegram error means for the message; anything unforeseen is retried with backoff."""
     if isinstance(exc, tg.RetryAfter):
         return RetryAfter(retry_after_seconds(exc))
+    if isinstance(exc, tg.ChatMigrated):
+        return Migrated(exc.new_chat_id)
+    if isinstance(exc, tg.TimedOut):
+        return Unsure(f"{type(exc).__name__}: {exc.message}")
     if isinstance(exc, tg.Forbidden):
         return Unreachable(exc.message)
     if isinstance(exc, tg.BadRequest):

@@ -48,10 +48,12 @@ async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: Iter
 async def show(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person, screens: list[s.Screen]) -> None:
     """Render and send domain screens; reaching Home also refreshes the person's command list."""
     style = style_for(person, context)
-    await send(update, context, [render(screen, style) for screen in screens])
     for screen in screens:
         if isinstance(screen, s.Home):
-            await commands.register_for_chat(context.bot, update.effective_chat.id, screen.roles, style.language)
+            await commands.register_for_chat(
+                context.bot, services(context).db, update.effective_chat.id, screen.roles, style.language
+            )
+    await send(update, context, [render(screen, style) for screen in screens])
 
 
 async def home_screen(session: AsyncSession, person: Person) -> s.Screen:
