@@ -1,0 +1,67 @@
+"""What the benchmarks share: a migrated database, the Bot API emulator, and the real bot running against both."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from bot import crypto
+from bot.config import Settings
+from bot.db import Database
+from bot.db.migrations import upgrade_async
+from bot.telegram.app import build_application, running
+from bot.telegram.inbox import InboxApplication
+from tests.emulator import BotApiEmulator
+from tests.factories import CONTENT
+
+TOKEN = "123456:BENCH-TOKEN"
+
+
+@asynccontextmanager
+async def database(url: str | None) -> AsyncIterator[tuple[Database, str]]:
+    """The given database, migrated; without one, a fresh SQLite file that is deleted afterwards."""
+    with tempfile.TemporaryDirectory() as scratch:
+        url = url or f"sqlite+aiosqlite:///{Path(scratch) / 'bench.db'}"
+        await upgrade_async(url)
+        db = Database(url)
+        try:
+            yield db, url
+        finally:
+            await db.dispose()
+
+
+@asynccontextmanager
+async def emulator(round_trip: float) -> AsyncIterator[BotApiEmulator]:
+    emu = BotApiEmulator(token=TOKEN, bot_username="shouhu_bench_bot")
+    emu.round_trip = round_trip
+    await emu.start()
+    try:
+        yield emu
+    finally:
+        await emu.stop()
+
+
+@asynccontextmanager
+async def bot(db: Database, url: str, emu: BotApiEmulator, **settings: str) -> AsyncIterator[InboxApplication]:
+    crypto.configure(Settings(_env_file=None, SHOUHU_ENCRYPTION_KEYS=crypto.generate_key()))
+    config = Settings(
+        _env_file=None, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=emu.base_url, DATABASE_URL=url, **settings
+    )
+    async with running(build_application(config, db, CONTENT), polling=True) as application:
+        yield application
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile: the value that `share` of the values are at or below."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(share * len(ordered)) - 1))]
+
+
+def summary(seconds: list[float]) -> str:
+    return (
+        f"p50 {percentile(seconds, 0.5) * 1000:.0f} ms, p99 {percentile(seconds, 0.99) * 1000:.0f} ms, "
+        f"max {max(seconds) * 1000:.0f} ms, mean {statistics.mean(seconds) * 1000:.0f} ms"
+    )
