@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     # The sender: Telegram allows about 30 messages/s overall and 1/s per chat.
     send_rate_per_second: float = Field(default=25.0, validation_alias="SHOUHU_SEND_RATE")
     sender_interval_seconds: float = Field(default=1.0, validation_alias="SHOUHU_SENDER_INTERVAL")
+    # Outbox messages in flight at once (to different chats): with Telegram ~100 ms away, one at a time caps the
+    # sender near 10 a second.
+    send_concurrency: int = Field(default=8, ge=1, le=64, validation_alias="SHOUHU_SEND_CONCURRENCY")
     # How often to look for check-ins that fall due, need a reminder or are missed, and for case time limits.
     due_interval_seconds: float = Field(default=30.0, validation_alias="SHOUHU_DUE_INTERVAL")
 

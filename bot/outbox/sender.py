@@ -1,4 +1,5 @@
-"""The sender: claims due outbox rows one at a time, delivers them through a transport, records each outcome.
+"""The sender: claims due outbox rows one at a time, delivers them through a transport (a few at once), and
+records each outcome.
 
 The database is the queue. A row is claimed (PENDING → SENDING, with a lease) just before it is sent, so a crash
 leaves at most the row in flight unsure; the next run finds its lease expired and resends or fails it as the row
@@ -111,6 +112,7 @@ class Sender:
         overall_rate: float = 25.0,
         per_chat_interval: float = 1.0,
         lease_seconds: float = 60.0,
+        concurrency: int = 1,
         max_attempts: int = 12,
         clock: Clock = utcnow,
         on_chat_moved: ChatMoved | None = None,
@@ -121,6 +123,7 @@ class Sender:
         self.per_chat_interval = timedelta(seconds=per_chat_interval)
         self.lease = timedelta(seconds=lease_seconds)
         self.max_attempts = max_attempts
+        self.concurrency = concurrency
         self.clock = clock
         self.pacer = Pacer(overall_rate)
         self.on_chat_moved = on_chat_moved
@@ -156,23 +159,51 @@ class Sender:
             return report
         self._running = True
         self._idle.clear()
+        # Rows are claimed one at a time, in order, and sent up to `concurrency` at once: a Telegram round trip
+        # would otherwise cap the rate at one message per round trip. A chat with a row in flight is busy, so
+        # one chat's messages still go one after another.
+        slots = asyncio.Semaphore(self.concurrency)
+        in_flight: set[asyncio.Task[None]] = set()
+        errors: list[BaseException] = []
+
+        def done(task: asyncio.Task[None]) -> None:
+            in_flight.discard(task)
+            if not task.cancelled() and task.exception() is not None:
+                errors.append(task.exception())
+
         try:
             await self._recover_stale_claims(clock())
-            while not self._stopping:
+            while True:
+                await slots.acquire()
+                if self._stopping or errors:
+                    break
                 await self.pacer.wait()
                 claim = await self._claim(clock())
                 if claim is None:
+                    slots.release()
                     if not self._woken:
                         break
                     self._woken = False
                     continue
-                delivery = await self.transport.deliver(claim.message)
-                await self._record(claim, delivery, clock(), report)
+                task = asyncio.create_task(self._deliver(claim, clock, report, slots))
+                in_flight.add(task)
+                task.add_done_callback(done)
         finally:
+            # Every claimed row is sent and recorded before the run ends, even when it ends by an error.
+            await asyncio.gather(*in_flight, return_exceptions=True)
             self._running = False
             self._woken = False
             self._idle.set()
+        if errors:
+            raise errors[0]
         return report
+
+    async def _deliver(self, claim: _Claim, clock: Clock, report: SendReport, slots: asyncio.Semaphore) -> None:
+        try:
+            delivery = await self.transport.deliver(claim.message)
+            await self._record(claim, delivery, clock(), report)
+        finally:
+            slots.release()
 
     def _clock_from(self, now: datetime | None) -> Clock:
         if now is None:

@@ -74,7 +74,7 @@ def build_application(settings: Settings, db: Database, content: Content, clock:
     application.bot_data["services"] = compose(settings, db, content, clock)
     application.bot_data["content"] = content
     # The outbox retries and pauses chats itself (bot/outbox/sender.py): its bot only paces.
-    application.bot_data["outbox_bot"] = _bot(ExtBot, settings, pacing, pool_size=4)
+    application.bot_data["outbox_bot"] = _bot(ExtBot, settings, pacing, pool_size=settings.send_concurrency)
     handlers.register(application)
     application.add_error_handler(_log_error)
     return application
@@ -153,6 +153,7 @@ async def running(application: InboxApplication, *, polling: bool) -> AsyncItera
             transport,
             worker_id=f"{socket.gethostname()}-{os.getpid()}",
             overall_rate=svc.settings.send_rate_per_second,
+            concurrency=svc.settings.send_concurrency,
             clock=svc.clock,
             on_chat_moved=move_group_chat,
         )

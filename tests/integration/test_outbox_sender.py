@@ -519,3 +519,30 @@ async def test_prune_deletes_finished_rows_past_the_retention_and_keeps_the_rest
     assert await sender.prune(NOW + timedelta(days=31), keep_for=timedelta(days=30)) == 1
     assert await row(db, old_sent) is None
     assert (await row(db, pending)).status is OutboxStatus.PENDING
+
+
+async def test_sends_to_different_chats_overlap_and_one_chats_never_do(
+    db: Database, transport: FakeTransport, clock: Clock
+) -> None:
+    sender = new_sender(db, transport, clock, concurrency=4)
+    people = [await add_person(db, n) for n in (1, 2, 3)]
+    for person_id in people:
+        await add_message(db, person_id, "first")
+        await add_message(db, person_id, "second")
+    in_flight: list[int] = []
+    most_at_once = 0
+
+    async def slow_send(message: OutgoingMessage) -> None:
+        nonlocal most_at_once
+        assert message.chat_id not in in_flight, "two messages to one chat in flight at once"
+        in_flight.append(message.chat_id)
+        most_at_once = max(most_at_once, len(in_flight))
+        await asyncio.sleep(0.01)
+        in_flight.remove(message.chat_id)
+
+    transport.during_send = slow_send
+    await sender.run_once()
+    assert (transport.kinds(), most_at_once) == (["first"] * 3, 3)
+    clock.advance(1)
+    await sender.run_once()
+    assert transport.kinds() == ["first"] * 3 + ["second"] * 3
