@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 from collections.abc import AsyncIterator
@@ -46,7 +47,9 @@ async def emulator(round_trip: float) -> AsyncIterator[BotApiEmulator]:
 
 @asynccontextmanager
 async def bot(db: Database, url: str, emu: BotApiEmulator, **settings: str) -> AsyncIterator[InboxApplication]:
-    crypto.configure(Settings(_env_file=None, SHOUHU_ENCRYPTION_KEYS=crypto.generate_key()))
+    # The environment's key when there is one (the test run's), so that a smoke test changes nothing for others.
+    key = os.environ.get("SHOUHU_ENCRYPTION_KEYS") or crypto.generate_key()
+    crypto.configure(Settings(_env_file=None, SHOUHU_ENCRYPTION_KEYS=key))
     config = Settings(
         _env_file=None, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=emu.base_url, DATABASE_URL=url, **settings
     )
