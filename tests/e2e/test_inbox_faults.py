@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -76,3 +77,12 @@ async def test_a_stored_update_that_no_longer_parses_is_skipped_at_start(
 @pytest.fixture(autouse=True)
 def _quiet_retries(monkeypatch) -> None:
     monkeypatch.setattr("bot.telegram.inbox.WRITE_RETRY_PAUSES", (0.01, 0.01))
+
+
+async def test_pruning_forgets_handled_updates_past_the_retention_and_keeps_unhandled_ones(db) -> None:
+    inbox = Inbox(db, lambda: datetime(2026, 12, 1, tzinfo=UTC))
+    await inbox.store_batch([(1, {"update_id": 1}), (2, {"update_id": 2})])
+    await inbox.mark_handled(1)
+    assert await inbox.prune(datetime(2026, 12, 7, tzinfo=UTC), timedelta(days=7)) == 0
+    assert await inbox.prune(datetime(2026, 12, 9, tzinfo=UTC), timedelta(days=7)) == 1
+    assert await inbox.unhandled() == [(2, {"update_id": 2})]
