@@ -10,8 +10,9 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from functools import partial
 
+from aiolimiter import AsyncLimiter
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter, ExtBot
+from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.cases.deadlines import run_due_follow_ups, run_due_timers
@@ -48,7 +49,7 @@ from bot.telegram import (
 from bot.telegram.inbox import Inbox, InboxApplication, InboxBot
 from bot.telegram.ordering import PerChatUpdateProcessor
 from bot.telegram.render import Style, parent_joined
-from bot.telegram.retries import RetryingRateLimiter
+from bot.telegram.retries import SendRateLimiter
 from bot.telegram.services import Clock, Services, compose
 from bot.telegram.transport import Render, Rendered, TelegramTransport
 
@@ -60,9 +61,10 @@ MAX_CONCURRENT_UPDATES = 64
 
 def build_application(settings: Settings, db: Database, content: Content, clock: Clock = utcnow) -> InboxApplication:
     # One pacing limiter for everything the process sends, so replies and the outbox share Telegram's overall rate.
-    pacing = AIORateLimiter(overall_max_rate=settings.send_rate_per_second, max_retries=0)
+    pacing = AsyncLimiter(settings.send_rate_per_second, 1)
     inbox = Inbox(db, clock)
-    bot = _bot(partial(InboxBot, inbox=inbox), settings, RetryingRateLimiter(pacing), pool_size=MAX_CONCURRENT_UPDATES)
+    replies = SendRateLimiter(pacing, retry=True)
+    bot = _bot(partial(InboxBot, inbox=inbox), settings, replies, pool_size=MAX_CONCURRENT_UPDATES)
     application = (
         ApplicationBuilder()
         .application_class(InboxApplication)
@@ -74,7 +76,8 @@ def build_application(settings: Settings, db: Database, content: Content, clock:
     application.bot_data["services"] = compose(settings, db, content, clock)
     application.bot_data["content"] = content
     # The outbox retries and pauses chats itself (bot/outbox/sender.py): its bot only paces.
-    application.bot_data["outbox_bot"] = _bot(ExtBot, settings, pacing, pool_size=settings.send_concurrency)
+    outbox = SendRateLimiter(pacing, retry=False)
+    application.bot_data["outbox_bot"] = _bot(ExtBot, settings, outbox, pool_size=settings.send_concurrency)
     handlers.register(application)
     application.add_error_handler(_log_error)
     return application

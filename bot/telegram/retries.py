@@ -1,8 +1,10 @@
-"""Handler replies that survive Telegram's 429 and 5xx: a rate limiter that waits and tries again.
+"""One overall send rate for everything the process sends, and replies that survive Telegram's 429 and 5xx.
 
-Only the one request waits, so only that chat's later updates wait with it (bot/telegram/ordering.py). A timeout
-is not retried: the message may have arrived, and a second copy of a reply is worse than a late error. The outbox
-has its own retries and per-chat pauses (bot/outbox/sender.py), so its bot uses the pacing limiter alone.
+`SendRateLimiter` paces every Bot API call but getUpdates through one shared `AsyncLimiter`, so handler replies
+and the outbox together stay under Telegram's overall limit. For replies (`retry=True`) it also waits and tries
+again: only that request waits, so only that chat's later updates wait with it (bot/telegram/ordering.py). A
+timeout is not retried: the message may have arrived, and a second copy of a reply is worse than a late error.
+The outbox retries and pauses chats itself (bot/outbox/sender.py), so its bot paces without retrying.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from datetime import timedelta
 from typing import Any
 
+from aiolimiter import AsyncLimiter
 from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
@@ -26,23 +29,25 @@ NETWORK_RETRY_PAUSES = (0.5, 2.0, 5.0)
 LONGEST_WAIT_SECONDS = 60.0
 
 
-class RetryingRateLimiter(BaseRateLimiter[None]):
+class SendRateLimiter(BaseRateLimiter[None]):
     def __init__(
         self,
-        pacing: BaseRateLimiter,
+        pacing: AsyncLimiter,
         *,
+        retry: bool,
         pauses: Sequence[float] = NETWORK_RETRY_PAUSES,
         sleep: Callable[[float], Coroutine[Any, Any, None]] = asyncio.sleep,
     ) -> None:
         self.pacing = pacing
+        self.retry = retry
         self.pauses = pauses
         self._sleep = sleep
 
     async def initialize(self) -> None:
-        await self.pacing.initialize()
+        """Nothing to set up: the limiter is shared and made by the caller."""
 
     async def shutdown(self) -> None:
-        await self.pacing.shutdown()
+        """Nothing to release."""
 
     async def process_request(
         self,
@@ -56,17 +61,18 @@ class RetryingRateLimiter(BaseRateLimiter[None]):
         failures = 0
         while True:
             try:
-                return await self.pacing.process_request(callback, args, kwargs, endpoint, data, None)
+                async with self.pacing:
+                    return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 wait = retry_after_seconds(exc)
-                if wait > LONGEST_WAIT_SECONDS:
+                if not self.retry or wait > LONGEST_WAIT_SECONDS:
                     raise
                 log.info("%s: rate-limited, trying again in %.0f s", endpoint, wait)
                 await self._sleep(wait)
             except TimedOut:
                 raise
             except NetworkError as exc:
-                if failures == len(self.pauses):
+                if not self.retry or failures == len(self.pauses):
                     raise
                 log.warning("%s: %s, trying again", endpoint, exc.message)
                 await self._sleep(self.pauses[failures])
