@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Row, Select, and_, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, and_, delete, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -245,10 +245,7 @@ class Sender:
     def _next_due(self, now: datetime) -> Select:
         # Spacing per chat (a person's private chat, or a group's) lives in the database, so it holds across workers.
         # Two EXISTS rather than one with OR, so that each can use its (person_id | chat_id, sent_at) index.
-        chat_busy = or_(
-            self._busy(OutboxMessage.person_id, lambda other: other.person_id, now),
-            self._busy(OutboxMessage.chat_id, lambda other: other.chat_id, now),
-        )
+        chat_busy = or_(self._busy("person_id", now), self._busy("chat_id", now))
         chat = func.coalesce(OutboxMessage.chat_id, Person.chat_id)
         chat_paused = exists().where(ChatPause.chat_id == chat, ChatPause.not_before > now)
         query = (
@@ -278,12 +275,14 @@ class Sender:
             return query
         return query.with_for_update(skip_locked=True, of=OutboxMessage)
 
-    def _busy(self, column, other_column: Callable[[Any], Any], now: datetime):
+    def _busy(self, recipient: str, now: datetime) -> ColumnElement[bool]:
+        """A row to the same recipient (`person_id` or `chat_id`) is in flight, or was sent too recently."""
         other = aliased(OutboxMessage)
+        mine = getattr(OutboxMessage, recipient)
         return and_(
-            column.is_not(None),
+            mine.is_not(None),
             exists().where(
-                other_column(other) == column,
+                getattr(other, recipient) == mine,
                 or_(other.status == OutboxStatus.SENDING, other.sent_at > now - self.per_chat_interval),
             ),
         )
