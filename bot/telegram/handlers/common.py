@@ -51,7 +51,7 @@ async def show(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Perso
     for screen in screens:
         if isinstance(screen, s.Home):
             await commands.register_for_chat(
-                context.bot, services(context).db, update.effective_chat.id, screen.roles, style.language
+                context.bot, services(context).db, person.id, update.effective_chat.id, screen.roles, style.language
             )
     await send(update, context, [render(screen, style) for screen in screens])
 

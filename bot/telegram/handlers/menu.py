@@ -67,7 +67,9 @@ async def on_language_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
     await retire_buttons(query)
     style = style_for(person, context)
     if roles.any:
-        await commands.register_for_chat(context.bot, svc.db, update.effective_chat.id, roles, style.language)
+        await commands.register_for_chat(
+            context.bot, svc.db, person.id, update.effective_chat.id, roles, style.language
+        )
     await send(update, context, [r.language_changed(roles, style)])
 
 
