@@ -38,8 +38,17 @@ class Settings(BaseSettings):
     # The sender: Telegram allows about 30 messages/s overall and 1/s per chat.
     send_rate_per_second: float = Field(default=25.0, validation_alias="SHOUHU_SEND_RATE")
     sender_interval_seconds: float = Field(default=1.0, validation_alias="SHOUHU_SENDER_INTERVAL")
+    # Outbox messages in flight at once (to different chats): with Telegram ~100 ms away, one at a time caps the
+    # sender near 10 a second.
+    send_concurrency: int = Field(default=8, ge=1, le=64, validation_alias="SHOUHU_SEND_CONCURRENCY")
     # How often to look for check-ins that fall due, need a reminder or are missed, and for case time limits.
     due_interval_seconds: float = Field(default=30.0, validation_alias="SHOUHU_DUE_INTERVAL")
+
+    # Pruning (an hourly tick): handled updates keep only their id, to drop a late duplicate; finished outbox rows
+    # keep their dedupe_key, which stops a message being enqueued twice, so keep them past every window a key guards.
+    inbox_retention_days: float = Field(default=7.0, gt=0, validation_alias="SHOUHU_INBOX_RETENTION_DAYS")
+    outbox_retention_days: float = Field(default=90.0, ge=14, validation_alias="SHOUHU_OUTBOX_RETENTION_DAYS")
+    prune_interval_seconds: float = Field(default=3600.0, gt=0, validation_alias="SHOUHU_PRUNE_INTERVAL")
 
     # Time limits for taking a case (bot/cases/deadlines.py): urgent in wall-clock minutes, day and night; high in
     # school hours; routine in school days. School days are Monday to Friday, between these local times.

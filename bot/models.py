@@ -29,9 +29,10 @@ from bot.db.base import Base
 from bot.families.models import CaregiverLink, Child, Household, ParentLink
 from bot.guidance.models import GuidanceDelivery, GuidanceSchedule
 from bot.invites.models import FailedCodeAttempt, Invite
-from bot.outbox.models import OutboxMessage
+from bot.outbox.models import ChatPause, OutboxMessage
 from bot.people.models import Person
 from bot.schools.models import RegionSupervisor, School, SchoolCounsellor
+from bot.telegram.commands_models import ChatCommands
 from bot.telegram.inbox_models import InboundUpdate
 
 __all__ = [
@@ -45,6 +46,8 @@ __all__ = [
     "CaseAlert",
     "CaseEvent",
     "CaseTimer",
+    "ChatCommands",
+    "ChatPause",
     "Checkin",
     "CheckinSchedule",
     "CheckinSummary",

@@ -20,6 +20,7 @@ GUIDANCE_DUE = "guidance-due"
 CASE_DEADLINES = "case-deadlines"
 WEEKLY_DIGESTS = "weekly-digests"
 CONTACT_DUE = "contact-due"
+PRUNE = "prune"
 
 Tick = Callable[[], Awaitable[Any]]
 

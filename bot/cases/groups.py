@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import log as audit
@@ -55,6 +55,11 @@ async def unlink_group(session: AsyncSession, person_id: int, chat_id: int) -> b
     await session.delete(linked)
     audit.record(session, "school.group_unlinked", "school", linked.school_id, actor_person_id=person_id)
     return True
+
+
+async def move_group_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> None:
+    """Telegram gave the group a new id (it became a supergroup): the school's link follows it."""
+    await session.execute(update(SchoolGroup).where(SchoolGroup.chat_id == old_chat_id).values(chat_id=new_chat_id))
 
 
 async def notify_group(session: AsyncSession, case: Case, flag_id: int) -> None:

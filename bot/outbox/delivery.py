@@ -27,7 +27,7 @@ class Sent:
 
 @dataclass(frozen=True)
 class RetryAfter:
-    """The channel rate-limited us; it applies to the whole bot, not only to this message."""
+    """The channel rate-limited this chat: nothing more goes to it for `seconds`."""
 
     seconds: float
 
@@ -37,6 +37,20 @@ class Transient:
     """A server error, a timeout or a network failure: the same message may go through later."""
 
     error: str
+
+
+@dataclass(frozen=True)
+class Unsure:
+    """A timeout: the message may have arrived. Sent again only if its row allows it (`resend_if_unsure`)."""
+
+    error: str
+
+
+@dataclass(frozen=True)
+class Migrated:
+    """The group became a supergroup with a new chat id: the same message goes there instead."""
+
+    new_chat_id: int
 
 
 @dataclass(frozen=True)
@@ -53,7 +67,7 @@ class Rejected:
     reason: str
 
 
-Delivery = Sent | RetryAfter | Transient | Unreachable | Rejected
+Delivery = Sent | RetryAfter | Transient | Unsure | Migrated | Unreachable | Rejected
 
 
 class Transport(Protocol):

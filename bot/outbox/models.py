@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import IntEnum, StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, SmallInteger, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, SmallInteger, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.crypto import EncryptedJSON, EncryptedText
@@ -34,11 +34,31 @@ class OutboxStatus(StrEnum):
 
 class OutboxMessage(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "priority", "not_before"),)
+    __table_args__ = (
+        # Shaped for the claim (bot/outbox/sender.py): pending rows only, in the order they are claimed, so the
+        # planner finds the next row without statistics however many sent rows the table holds.
+        Index(
+            "ix_outbox_pending",
+            "priority",
+            "not_before",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        # "Is this chat busy?": a row in flight, or one sent within the last second, to the same chat.
+        Index("ix_outbox_person_recent", "person_id", "sent_at"),
+        Index("ix_outbox_chat_recent", "chat_id", "sent_at"),
+        Index(
+            "ix_outbox_in_flight",
+            "claimed_until",
+            postgresql_where=text("status = 'sending'"),
+            sqlite_where=text("status = 'sending'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # A row goes to a person's private chat, or else to `chat_id`: a group that is not anyone's private chat.
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     chat_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     kind: Mapped[str] = mapped_column(String(48))
     # Encrypted: parameters name children (nickname, age, reasons, scores) even when no one's words are in them.
@@ -58,3 +78,13 @@ class OutboxMessage(Base):
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock_default)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class ChatPause(Base):
+    """A chat Telegram rate-limited (429 with retry_after): nothing goes to it before `not_before`, while the
+    sender goes on with every other chat."""
+
+    __tablename__ = "outbox_chat_pauses"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -7,14 +7,18 @@ import os
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 from functools import partial
 
+from aiolimiter import AsyncLimiter
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, ExtBot
+from telegram.request import HTTPXRequest
 
 from bot.cases.alerts import reroute_alerts_of
 from bot.cases.deadlines import run_due_follow_ups, run_due_timers
+from bot.cases.groups import move_group_chat
 from bot.checkins.due import run_due
 from bot.config import Settings
 from bot.contact.due import run_contact_due
@@ -29,6 +33,7 @@ from bot.scheduler import (
     CHECKINS_DUE,
     CONTACT_DUE,
     GUIDANCE_DUE,
+    PRUNE,
     WEEKLY_DIGESTS,
     add_tick,
     build_scheduler,
@@ -43,31 +48,53 @@ from bot.telegram import (
     render_guidance,
     render_reports,
 )
-from bot.telegram.inbox import Inbox, InboxApplication
+from bot.telegram.inbox import Inbox, InboxApplication, InboxBot
+from bot.telegram.ordering import PerChatUpdateProcessor
 from bot.telegram.render import Style, parent_joined
+from bot.telegram.retries import SendRateLimiter
 from bot.telegram.services import Services, compose
 from bot.telegram.transport import Render, Rendered, TelegramTransport
 
 log = logging.getLogger(__name__)
 
+# Updates handled at the same time (each chat's still one after another); also the size of the reply connection pool.
+MAX_CONCURRENT_UPDATES = 64
+
 
 def build_application(settings: Settings, db: Database, content: Content) -> InboxApplication:
-    base_url = settings.telegram_api_base_url
+    # One pacing limiter for everything the process sends, so replies and the outbox share Telegram's overall rate.
+    pacing = AsyncLimiter(settings.send_rate_per_second, 1)
+    inbox = Inbox(db)
+    replies = SendRateLimiter(pacing, retry=True)
+    bot = _bot(partial(InboxBot, inbox=inbox), settings, replies, pool_size=MAX_CONCURRENT_UPDATES)
     application = (
         ApplicationBuilder()
         .application_class(InboxApplication)
-        .token(settings.telegram_bot_token)
-        .base_url(base_url)
-        .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
-        .rate_limiter(AIORateLimiter(overall_max_rate=settings.send_rate_per_second, max_retries=0))
+        .bot(bot)
+        .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .build()
     )
-    application.inbox = Inbox(db)
+    application.inbox = inbox
     application.bot_data["services"] = compose(settings, db, content)
     application.bot_data["content"] = content
+    # The outbox retries and pauses chats itself (bot/outbox/sender.py): its bot only paces.
+    outbox = SendRateLimiter(pacing, retry=False)
+    application.bot_data["outbox_bot"] = _bot(ExtBot, settings, outbox, pool_size=settings.send_concurrency)
     handlers.register(application)
     application.add_error_handler(_log_error)
     return application
+
+
+def _bot(kind: Callable[..., ExtBot], settings: Settings, limiter: BaseRateLimiter, *, pool_size: int) -> ExtBot:
+    base_url = settings.telegram_api_base_url
+    return kind(
+        settings.telegram_bot_token,
+        base_url=base_url,
+        base_file_url=base_url.removesuffix("/bot") + "/file/bot",
+        request=HTTPXRequest(connection_pool_size=pool_size),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        rate_limiter=limiter,
+    )
 
 
 def _render_for_outbox(username: str, content: Content) -> Render:
@@ -118,21 +145,24 @@ def _render_for_outbox(username: str, content: Content) -> Render:
 async def running(application: InboxApplication, *, polling: bool) -> AsyncIterator[InboxApplication]:
     """Start everything the bot runs (updates, sender, scheduler) and stop it all again, in order."""
     svc: Services = application.bot_data["services"]
-    async with application:
+    outbox_bot: ExtBot = application.bot_data["outbox_bot"]
+    async with application, outbox_bot:
         svc.bot_username = svc.bot_username or application.bot.username
         await commands.register_defaults(application.bot)
         content: Content = application.bot_data["content"]
         render_outbox = _render_for_outbox(svc.bot_username, content)
         # Handlers re-render outbox messages too: a taken case's alerts are edited to say who took it.
         application.bot_data["render_outbox"] = render_outbox
-        transport = TelegramTransport(application.bot, render_outbox)
+        transport = TelegramTransport(outbox_bot, render_outbox)
         sender = Sender(
             svc.db,
             transport,
             worker_id=f"{socket.gethostname()}-{os.getpid()}",
             overall_rate=svc.settings.send_rate_per_second,
+            concurrency=svc.settings.send_concurrency,
             clock=svc.clock,
             on_unreachable=reroute_alerts_of,
+            on_chat_moved=move_group_chat,
         )
         scheduler = build_scheduler(sender, interval_seconds=svc.settings.sender_interval_seconds)
         add_tick(scheduler, CHECKINS_DUE, partial(_checkins_due, svc, content), svc.settings.due_interval_seconds)
@@ -140,6 +170,7 @@ async def running(application: InboxApplication, *, polling: bool) -> AsyncItera
         add_tick(scheduler, CASE_DEADLINES, partial(_case_deadlines, svc), svc.settings.due_interval_seconds)
         add_tick(scheduler, WEEKLY_DIGESTS, partial(_weekly_digests, svc), svc.settings.due_interval_seconds)
         add_tick(scheduler, CONTACT_DUE, partial(_contact_due, svc, content), svc.settings.due_interval_seconds)
+        add_tick(scheduler, PRUNE, partial(_prune, svc, application.inbox, sender), svc.settings.prune_interval_seconds)
         svc.wake_sender = sender.wake
         await application.start()
         replayed = await application.replay_unhandled()
@@ -153,6 +184,8 @@ async def running(application: InboxApplication, *, polling: bool) -> AsyncItera
         finally:
             if polling:
                 await application.updater.stop()
+            # Let the row in flight be sent and recorded, rather than cut off and left SENDING.
+            await sender.stop()
             scheduler.shutdown(wait=False)
             await application.stop()
 
@@ -185,6 +218,14 @@ async def _guidance_due(svc: Services, content: Content) -> None:
 async def _contact_due(svc: Services, content: Content) -> None:
     if (await run_contact_due(svc.db, content.starters, svc.clock())).any:
         svc.wake_sender()
+
+
+async def _prune(svc: Services, inbox: Inbox, sender: Sender) -> None:
+    now, settings = svc.clock(), svc.settings
+    updates = await inbox.prune(now, timedelta(days=settings.inbox_retention_days))
+    messages = await sender.prune(now, timedelta(days=settings.outbox_retention_days))
+    if updates or messages:
+        log.info("pruned %d handled updates and %d finished outbox rows", updates, messages)
 
 
 async def _log_error(update: object, context) -> None:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from telegram import Bot, BotCommand, BotCommandScopeChat
 
+from bot.db import Database
 from bot.i18n import N_, SUPPORTED_LANGUAGES, gettext_for
 from bot.people.service import Roles
+from bot.telegram.commands_models import ChatCommands
 
 EVERYONE = [
     ("start", N_("Start, or open an invitation")),
@@ -48,5 +53,15 @@ async def register_defaults(bot: Bot) -> None:
         await bot.set_my_commands(commands_for(None, language), language_code=TELEGRAM_LANGUAGE_CODE[language])
 
 
-async def register_for_chat(bot: Bot, chat_id: int, roles: Roles, language: str) -> None:
-    await bot.set_my_commands(commands_for(roles, language), scope=BotCommandScopeChat(chat_id))
+async def register_for_chat(bot: Bot, db: Database, person_id: int, chat_id: int, roles: Roles, language: str) -> None:
+    """Set the chat's command list, unless it is what was last set there (remembered in the database)."""
+    commands = commands_for(roles, language)
+    digest = hashlib.sha256(json.dumps([c.to_dict() for c in commands], ensure_ascii=False).encode()).hexdigest()
+    async with db.session() as session:
+        known = await session.get(ChatCommands, (person_id, chat_id))
+        if known is not None and known.digest == digest:
+            return
+    await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+    # Remembered only once Telegram has it; two presses racing here both set the same list, which is harmless.
+    async with db.session() as session:
+        await session.merge(ChatCommands(person_id=person_id, chat_id=chat_id, digest=digest))

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from telegram import Bot
 from telegram import error as tg
 from telegram.constants import ParseMode
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.outbox.delivery import (
     Delivery,
+    Migrated,
     OutgoingMessage,
     Rejected,
     RetryAfter,
@@ -23,8 +21,10 @@ from bot.outbox.delivery import (
     Transient,
     Transport,
     Unreachable,
+    Unsure,
 )
 from bot.telegram.keyboards import Button, inline
+from bot.telegram.retries import retry_after_seconds
 
 # Telegram answers some permanent "cannot reach this person" cases with 400 rather than 403.
 UNREACHABLE_MARKERS = ("chat not found", "user is deactivated", "bot was blocked")
@@ -137,7 +137,11 @@ class TelegramTransport(Transport):
 def classify(exc: tg.TelegramError) -> Delivery:
     """What a Telegram error means for the message; anything unforeseen is retried with backoff."""
     if isinstance(exc, tg.RetryAfter):
-        return RetryAfter(_seconds(exc))
+        return RetryAfter(retry_after_seconds(exc))
+    if isinstance(exc, tg.ChatMigrated):
+        return Migrated(exc.new_chat_id)
+    if isinstance(exc, tg.TimedOut):
+        return Unsure(f"{type(exc).__name__}: {exc.message}")
     if isinstance(exc, tg.Forbidden):
         return Unreachable(exc.message)
     if isinstance(exc, tg.BadRequest):
@@ -145,11 +149,3 @@ def classify(exc: tg.TelegramError) -> Delivery:
             return Unreachable(exc.message)
         return Rejected(exc.message)
     return Transient(f"{type(exc).__name__}: {exc.message}")
-
-
-def _seconds(exc: tg.RetryAfter) -> float:
-    # PTB 22 gives an int (deprecated) or a timedelta depending on PTB_TIMEDELTA; both mean seconds.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        retry_after = exc.retry_after
-    return retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(retry_after)

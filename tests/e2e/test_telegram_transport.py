@@ -17,7 +17,7 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bot.db import Database
-from bot.outbox.delivery import Delivery, OutgoingMessage, Rejected, RetryAfter, Sent, Transient, Unreachable
+from bot.outbox.delivery import Delivery, OutgoingMessage, Rejected, RetryAfter, Sent, Transient, Unreachable, Unsure
 from bot.outbox.enqueue import enqueue
 from bot.outbox.models import OutboxMessage, OutboxStatus
 from bot.outbox.sender import Sender
@@ -158,10 +158,12 @@ async def test_an_unknown_kind_is_rejected_without_calling_telegram(
     assert emulator.calls_to("sendMessage") == []
 
 
-async def test_a_timeout_is_transient(emulator: BotApiEmulator, transport: TelegramTransport, grandma: SimUser) -> None:
+async def test_a_timeout_leaves_the_outcome_unsure(
+    emulator: BotApiEmulator, transport: TelegramTransport, grandma: SimUser
+) -> None:
     emulator.delay_next("sendMessage", seconds=2.0)
     delivery = await transport.deliver(outgoing())
-    assert isinstance(delivery, Transient) and delivery.error.startswith("TimedOut")
+    assert isinstance(delivery, Unsure) and delivery.error.startswith("TimedOut")
 
 
 async def person_with_message(db: Database, telegram_user_id: int) -> tuple[int, int]:

@@ -210,6 +210,13 @@ class _Fault:
 
 
 @dataclass
+class _Hold:
+    method: str
+    let_through: int
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass
 class _Webhook:
     url: str
     secret_token: str | None
@@ -503,6 +510,8 @@ class BotApiEmulator:
         self._queries: dict[str, _Query] = {}
         self._faults: list[_Fault] = []
         self._delays: list[list[Any]] = []  # [method, seconds, times left]
+        self._hold: _Hold | None = None
+        self.round_trip = 0.0  # seconds every call but getUpdates takes, like a far-away Telegram
         self._blocked: set[int] = set()
         self._allowed_updates: list[str] | None = None
         self._webhook: _Webhook | None = None
@@ -637,6 +646,22 @@ class BotApiEmulator:
     def delay_next(self, method: str, seconds: float, times: int = 1) -> None:
         self._delays.append([method.lower(), seconds, times])
 
+    def hold(self, method: str, after: int = 0) -> None:
+        """Answer `after` more calls of `method`, then keep every further one waiting, unanswered, until
+        `drop_held`: a Telegram that stalls, so that a test can kill the bot while its sends are in flight."""
+        self._hold = _Hold(method.lower(), after)
+
+    def drop_held(self) -> None:
+        """End the hold: calls kept waiting fail with 502 (their client is gone), new calls are answered."""
+        if self._hold is not None:
+            self._hold.released.set()
+            self._hold = None
+
+    @property
+    def held(self) -> int:
+        """How many calls are being kept waiting now."""
+        return sum(1 for c in self.calls if c.cause == "held")
+
     def block(self, user: SimUser | int) -> None:
         self._blocked.add(user if isinstance(user, int) else user.user_id)
 
@@ -723,6 +748,7 @@ class BotApiEmulator:
             handler = self._methods.get(method.lower())
             if handler is None:
                 raise ApiError(404, "Not Found", cause="routing")
+            await self._maybe_hold(method, call)
             await self._maybe_delay(method)
             self._maybe_fail(method, call.params)
             result = await handler(call.params)
@@ -744,7 +770,21 @@ class BotApiEmulator:
         call.status, call.result = 200, _copy(result)
         return web.json_response({"ok": True, "result": result})
 
+    async def _maybe_hold(self, method: str, call: Call) -> None:
+        hold = self._hold
+        if hold is None or hold.method != method.lower():
+            return
+        if hold.let_through > 0:
+            hold.let_through -= 1
+            return
+        call.cause = "held"
+        self._notify()
+        await hold.released.wait()
+        raise ApiError(502, "Bad Gateway", cause="dropped")
+
     async def _maybe_delay(self, method: str) -> None:
+        if self.round_trip and method.lower() != "getupdates":
+            await asyncio.sleep(self.round_trip)
         for delay in self._delays:
             if delay[0] == method.lower() and delay[2] > 0:
                 delay[2] -= 1

@@ -206,6 +206,19 @@ async def test_injected_faults_raise_what_ptb_raises(bot: Bot, emulator: BotApiE
     assert emulator.rejections == [], "injected faults are not the bot's mistakes"
 
 
+async def test_a_held_call_waits_unanswered_until_dropped(bot: Bot, emulator: BotApiEmulator, grandma: SimUser) -> None:
+    emulator.hold("sendMessage", after=1)
+    await bot.send_message(grandma.chat_id, "one")
+    held = asyncio.create_task(bot.send_message(grandma.chat_id, "two"))
+    await emulator._wait_until(lambda: True if emulator.held == 1 else None, 5, lambda: "the call was not held")
+    assert not held.done()
+    emulator.drop_held()
+    with pytest.raises(NetworkError, match="Bad Gateway"):
+        await held
+    await bot.send_message(grandma.chat_id, "three")
+    assert [m.text for m in grandma.messages] == ["one", "three"]
+
+
 async def test_a_delayed_call_is_slow(bot: Bot, emulator: BotApiEmulator, grandma: SimUser) -> None:
     emulator.delay_next("sendMessage", 0.3)
     started = time.monotonic()

@@ -13,15 +13,28 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from apscheduler.events import EVENT_JOB_EXECUTED
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from bot.cases.groups import move_group_chat
+from bot.cases.models import SchoolGroup
 from bot.db import Database
-from bot.outbox.delivery import Delivery, OutgoingMessage, Rejected, RetryAfter, Sent, Transient, Unreachable
+from bot.outbox.delivery import (
+    Delivery,
+    Migrated,
+    OutgoingMessage,
+    Rejected,
+    RetryAfter,
+    Sent,
+    Transient,
+    Unreachable,
+    Unsure,
+)
 from bot.outbox.enqueue import enqueue
 from bot.outbox.models import OutboxMessage, OutboxStatus, Priority
-from bot.outbox.sender import CRASH_ERROR, Sender
+from bot.outbox.sender import BACKOFF_CAP_SECONDS, CRASH_ERROR, UNSURE_ERROR, Sender
 from bot.people.models import Person
 from bot.scheduler import build_scheduler
+from tests import factories
 from tests.clock import FixedClock
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -227,16 +240,19 @@ async def test_a_sent_row_records_the_telegram_message_id(
     assert message.language == "zh_Hans"
 
 
-async def test_rate_limit_delays_the_row_and_pauses_the_whole_sender(
+async def test_a_rate_limited_chat_waits_while_other_chats_go_on(
     db: Database, sender: Sender, transport: FakeTransport, clock: FixedClock
 ) -> None:
-    limited = await add_message(db, await add_person(db, 1), "first")
+    grandma = await add_person(db, 1)
+    limited = await add_message(db, grandma, "first")
     await add_message(db, await add_person(db, 2), "second")
     transport.script = [RetryAfter(30)]
 
     report = await sender.run_once()
-    assert transport.kinds() == ["first"]
-    assert report.retried == 1
+    assert transport.kinds() == ["first", "second"], "another chat's message is not held up"
+    assert (report.retried, report.sent) == (1, 1)
+    clock.advance(1)
+    await add_message(db, grandma, "later", not_before=clock.now)
     delayed = await row(db, limited)
     assert (delayed.status, delayed.not_before, delayed.attempts) == (
         OutboxStatus.PENDING,
@@ -244,13 +260,17 @@ async def test_rate_limit_delays_the_row_and_pauses_the_whole_sender(
         0,
     )
 
-    clock.advance(29)
+    clock.advance(28)
     await sender.run_once()
-    assert transport.kinds() == ["first"]
+    assert transport.kinds() == ["first", "second"], "nothing goes to the paused chat, not even a newer message"
 
     clock.advance(1)
     await sender.run_once()
-    assert sorted(transport.kinds()) == ["first", "first", "second"]
+    assert transport.kinds() == ["first", "second", "later"]
+    clock.advance(1)
+    await sender.run_once()
+    assert transport.kinds() == ["first", "second", "later", "first"]
+    assert (await row(db, limited)).status is OutboxStatus.SENT
 
 
 async def test_transient_errors_back_off_then_fail_after_max_attempts(
@@ -412,3 +432,110 @@ async def test_a_group_row_goes_to_its_chat_and_a_lost_group_marks_nobody_unreac
     with pytest.raises(ValueError):
         async with db.session() as session:
             await enqueue(session, None, "group_case_notice", {})
+
+
+# -- unsure outcomes, migrated groups, stopping and pruning --------------------------------------------------
+
+
+@pytest.mark.parametrize("resend_if_unsure", [True, False])
+async def test_a_timeout_sends_again_only_a_row_that_allows_it(
+    db: Database, sender: Sender, transport: FakeTransport, clock: FixedClock, resend_if_unsure: bool
+) -> None:
+    outbox_id = await add_message(db, await add_person(db, 1), "chatty", resend_if_unsure=resend_if_unsure)
+    transport.script = [Unsure("TimedOut: Timed out")]
+    await sender.run_once()
+    clock.advance(BACKOFF_CAP_SECONDS)
+    await sender.run_once()
+    timed_out = await row(db, outbox_id)
+    if resend_if_unsure:
+        assert (timed_out.status, len(transport.attempts)) == (OutboxStatus.SENT, 2)
+    else:
+        assert (timed_out.status, len(transport.attempts)) == (OutboxStatus.FAILED, 1)
+        assert timed_out.last_error.startswith(UNSURE_ERROR)
+
+
+async def test_a_group_that_became_a_supergroup_gets_its_messages_and_keeps_its_school_link(
+    db: Database, transport: FakeTransport, clock: FixedClock
+) -> None:
+    school_id = await factories.school(db, "青山小学", now=NOW)
+    async with db.session() as session:
+        session.add(SchoolGroup(school_id=school_id, chat_id=-777, linked_at=NOW))
+        first = await enqueue(session, None, "group_case_notice", {"case_id": 1}, chat_id=-777, not_before=NOW)
+        second = await enqueue(session, None, "group_case_notice", {"case_id": 2}, chat_id=-777, not_before=NOW)
+    sender = new_sender(db, transport, clock, on_chat_moved=move_group_chat)
+    transport.script = [Migrated(-100777)]
+    await sender.run_once()
+    clock.advance(1)
+    await sender.run_once()
+    assert [a.message.chat_id for a in transport.attempts] == [-777, -100777, -100777]
+    assert [(await row(db, m.id)).status for m in (first, second)] == [OutboxStatus.SENT, OutboxStatus.SENT]
+    async with db.session() as session:
+        assert (await session.get(SchoolGroup, school_id)).chat_id == -100777
+
+
+async def test_stopping_waits_for_the_row_in_flight_and_claims_no_other(
+    db: Database, sender: Sender, transport: FakeTransport
+) -> None:
+    person_id = await add_person(db, 1)
+    in_flight = await add_message(db, person_id, "in_flight", priority=Priority.URGENT)
+    waiting = await add_message(db, await add_person(db, 2), "waiting")
+    sending, stop_now = asyncio.Event(), asyncio.Event()
+
+    async def slow_send(_message: OutgoingMessage) -> None:
+        sending.set()
+        await stop_now.wait()
+
+    transport.during_send = slow_send
+    run = asyncio.create_task(sender.run_once())
+    await sending.wait()
+    stopping = asyncio.create_task(sender.stop())
+    await asyncio.sleep(0)
+    stop_now.set()
+    await stopping
+    await run
+    assert (await row(db, in_flight)).status is OutboxStatus.SENT, "recorded, not left SENDING to be sent twice"
+    assert (await row(db, waiting)).status is OutboxStatus.PENDING
+    assert transport.kinds() == ["in_flight"]
+
+
+async def test_prune_deletes_finished_rows_past_the_retention_and_keeps_the_rest(
+    db: Database, sender: Sender, clock: FixedClock
+) -> None:
+    person_id = await add_person(db, 1)
+    old_sent = await add_message(db, person_id, "old")
+    await sender.run_once()
+    pending = await add_message(db, person_id, "pending", not_before=NOW + timedelta(days=60))
+    async with db.session() as session:
+        await session.execute(update(OutboxMessage).values(created_at=NOW))
+    assert await sender.prune(NOW + timedelta(days=29), keep_for=timedelta(days=30)) == 0
+    assert await sender.prune(NOW + timedelta(days=31), keep_for=timedelta(days=30)) == 1
+    assert await row(db, old_sent) is None
+    assert (await row(db, pending)).status is OutboxStatus.PENDING
+
+
+async def test_sends_to_different_chats_overlap_and_one_chats_never_do(
+    db: Database, transport: FakeTransport, clock: FixedClock
+) -> None:
+    sender = new_sender(db, transport, clock, concurrency=4)
+    people = [await add_person(db, n) for n in (1, 2, 3)]
+    for person_id in people:
+        await add_message(db, person_id, "first")
+        await add_message(db, person_id, "second")
+    in_flight: list[int] = []
+    all_three_in_flight = asyncio.Event()
+
+    async def slow_send(message: OutgoingMessage) -> None:
+        assert message.chat_id not in in_flight, "two messages to one chat in flight at once"
+        in_flight.append(message.chat_id)
+        if len(in_flight) == 3:
+            all_three_in_flight.set()
+        # Each send waits for the other chats' sends to start: one at a time would never get past this.
+        await asyncio.wait_for(all_three_in_flight.wait(), 10)
+        in_flight.remove(message.chat_id)
+
+    transport.during_send = slow_send
+    await sender.run_once()
+    assert transport.kinds() == ["first"] * 3
+    clock.advance(1)
+    await sender.run_once()
+    assert transport.kinds() == ["first"] * 3 + ["second"] * 3

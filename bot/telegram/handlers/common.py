@@ -62,10 +62,12 @@ async def show(
 ) -> None:
     """Render and send domain screens; reaching Home also refreshes the person's command list."""
     style = style_for(person, context)
-    await send(update, context, [render(screen, style) for screen in screens], protect=protect)
     for screen in screens:
         if isinstance(screen, s.Home):
-            await commands.register_for_chat(context.bot, update.effective_chat.id, screen.roles, style.language)
+            await commands.register_for_chat(
+                context.bot, services(context).db, person.id, update.effective_chat.id, screen.roles, style.language
+            )
+    await send(update, context, [render(screen, style) for screen in screens], protect=protect)
 
 
 async def home_screen(session: AsyncSession, person: Person) -> s.Screen:

@@ -65,9 +65,11 @@ async def on_language_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
     await query.answer()
     await retire_buttons(query)
     style = style_for(person, context)
-    await send(update, context, [r.language_changed(roles, style)])
     if roles.any:
-        await commands.register_for_chat(context.bot, update.effective_chat.id, roles, style.language)
+        await commands.register_for_chat(
+            context.bot, svc.db, person.id, update.effective_chat.id, roles, style.language
+        )
+    await send(update, context, [r.language_changed(roles, style)])
 
 
 async def on_family(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
