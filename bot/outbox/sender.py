@@ -143,6 +143,7 @@ class Sender:
         self._running = True
         try:
             await self._recover_stale_claims(clock())
+            await self._hand_over_stranded(clock())
             while not self._paused(clock()):
                 await self.pacer.wait()
                 claim = await self._claim(clock())
@@ -186,6 +187,21 @@ class Sender:
             )
         if resent.rowcount or failed.rowcount:
             log.warning("recovered stale claims: %d to resend, %d failed", resent.rowcount, failed.rowcount)
+
+    async def _hand_over_stranded(self, now: datetime) -> None:
+        """Rows queued for a person after they were marked unreachable (e.g. an alert raised at that very moment)
+        are never claimed: give the hook the chance it had when the person was found unreachable."""
+        if self.on_unreachable is None:
+            return
+        async with self.db.session() as session:
+            stranded = await session.scalars(
+                select(OutboxMessage.person_id)
+                .join(Person, Person.id == OutboxMessage.person_id)
+                .where(OutboxMessage.status == OutboxStatus.PENDING, Person.unreachable_since.is_not(None))
+                .distinct()
+            )
+            for person_id in stranded.all():
+                await self.on_unreachable(session, person_id, now)
 
     async def _claim(self, now: datetime) -> _Claim | None:
         """The most urgent due row, now SENDING and ours; None when nothing is due."""
