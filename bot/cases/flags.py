@@ -23,8 +23,6 @@ from bot.families.models import Child
 from bot.people.models import Person
 from bot.schools.models import School
 
-ALERT_NOTE_LENGTH = 300
-
 
 @dataclass(frozen=True)
 class Evidence:
@@ -158,7 +156,7 @@ async def _alert(
         case_id=case.id,
         flag_id=flag.id,
         params=params,
-        note=flag.note[:ALERT_NOTE_LENGTH] if flag.note else None,
+        note=alerts.note_of(flag),
         priority=alerts.priority_of(level),
         not_before=now if level.rank >= Level.HIGH.rank else outside_quiet_hours(now, school.timezone),
     )

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases import alerts
 from bot.cases.flags import Evidence, Raised, raise_flag
 from bot.cases.models import Case, Flag, FlagSource
 from bot.cases.severity import Level, most_severe
@@ -109,6 +110,8 @@ class Worries:
             # The words say more than the button did: a new, higher flag reaches the counsellors again.
             raised = await self._flag(session, person, child, level, FlagSource.MESSAGE, _reasons_of(level), text)
             screens.insert(0, await self._advice(session, child, level, raised))
+        else:
+            await alerts.add_words(session, flag)
         return screens
 
     async def _words_first(
