@@ -8,7 +8,7 @@ passed on at once when its recipient turns out to be unreachable.
   rewritten, a sent message is edited (an edit row carries its Telegram message id). Either way the alert counts
   the reports that came after the first.
 - Words the family adds to a flag (`add_words`) rewrite or edit the alert that shows that flag, without counting as
-  a new report.
+  a new report; a case returned to Unassigned (`note_returned`) has its alerts say "taken by" no more.
 - When the sender finds a person unreachable (blocked the bot, chat gone), `reroute_alerts_of` hands the alerts
   they never got, or never will (still queued for them), to whoever else can be reached (routing.py), and returns
   the cases they had taken to Unassigned (staff.py), in the sender's transaction, so the same run sends them.
@@ -18,6 +18,7 @@ passed on at once when its recipient turns out to be unreachable.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -113,7 +114,8 @@ async def reroute_alerts_of(session: AsyncSession, person_id: int, now: datetime
             await keep_trying(session, case, now)
             await _take_back_told(session, case, school, params, now)
     # After the alerts, so that the room gets those first.
-    await staff.return_cases_of_unreachable(session, person_id, now)
+    for case in await staff.return_cases_of_unreachable(session, person_id, now):
+        await note_returned(session, case.id)
 
 
 async def anyone_told(session: AsyncSession, case_id: int) -> bool:
@@ -133,15 +135,47 @@ async def add_words(session: AsyncSession, flag: Flag) -> None:
 
     Not a new report, so nobody is notified anew; an alert already showing a later flag is left as it is.
     """
-    holders = await session.scalars(select(CaseAlert.person_id).where(CaseAlert.case_id == flag.case_id).distinct())
+    has_voice = flag.voice_file_id is not None
+    await _restate(
+        session,
+        flag.case_id,
+        lambda params: {**params, "has_voice": has_voice},
+        note=note_of(flag),
+        flag_id=flag.id,
+        dedupe=f"alert_words:{flag.id}",
+    )
+
+
+async def note_returned(session: AsyncSession, case_id: int) -> None:
+    """The case is back in Unassigned: alerts that said who took it say so no more, and offer to take it again."""
+    await _restate(session, case_id, lambda params: {k: v for k, v in params.items() if k != "taken_by"})
+
+
+async def _restate(
+    session: AsyncSession,
+    case_id: int,
+    change: Callable[[dict[str, Any]], dict[str, Any]],
+    *,
+    note: str | None = None,
+    flag_id: int | None = None,
+    dedupe: str | None = None,
+) -> None:
+    """Make each reachable person's last alert about the case say `change(params)` (and `note`), silently: a queued
+    one is rewritten, a sent one edited. With `flag_id`, only the alerts still showing that flag."""
+    holders = await session.scalars(
+        select(CaseAlert.person_id)
+        .join(Person, Person.id == CaseAlert.person_id)
+        .where(CaseAlert.case_id == case_id, Person.unreachable_since.is_(None))
+        .distinct()
+    )
     for person_id in holders.all():
-        record, message = await _last(session, flag.case_id, person_id)
-        if message.params["flag_id"] != flag.id:
+        record, message = await _last(session, case_id, person_id)
+        params = change(message.params)
+        if (flag_id is not None and message.params["flag_id"] != flag_id) or (params, note) == (message.params, None):
             continue
-        params = {**message.params, "has_voice": flag.voice_file_id is not None}
-        note = note_of(flag) or _note_of(message)
-        words = Alert(flag.case_id, flag.id, params, note, Priority(message.priority), message.not_before)
-        if message.status is OutboxStatus.PENDING and await _rewrite(session, message, words, params):
+        text = note or _note_of(message)
+        restated = Alert(case_id, params["flag_id"], params, text, Priority(message.priority), message.not_before)
+        if message.status is OutboxStatus.PENDING and await _rewrite(session, message, restated, params):
             continue
         if message.status is OutboxStatus.SENT and message.telegram_message_id is not None:
             edit = await enqueue(
@@ -149,9 +183,9 @@ async def add_words(session: AsyncSession, flag: Flag) -> None:
                 person_id,
                 KIND,
                 {**params, EDITS: message.telegram_message_id},
-                private={"note": note} if note else None,
+                private={"note": text} if text else None,
                 priority=Priority(message.priority),
-                dedupe_key=f"alert_words:{flag.id}:{person_id}",
+                dedupe_key=None if dedupe is None else f"{dedupe}:{person_id}",
             )
             if edit is not None:
                 record.outbox_id = edit.id

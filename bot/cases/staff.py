@@ -88,13 +88,14 @@ async def remove_counsellor(
     )
 
 
-async def return_cases_of_unreachable(session: AsyncSession, person_id: int, now: datetime) -> None:
+async def return_cases_of_unreachable(session: AsyncSession, person_id: int, now: datetime) -> list[Case]:
     """`person_id` was found unreachable: the cases they had taken go back to Unassigned, and each school's room is
     told, so that someone else takes them. A person with no taken case (or called again) changes nothing."""
     cases = await _return_cases(session, person_id, now, "counsellor_unreachable", None)
     for school_id in dict.fromkeys(case.school_id for case in cases):
         school = await session.get(School, school_id)
         await _tell(session, school, [case for case in cases if case.school_id == school_id], now, UNREACHABLE)
+    return cases
 
 
 async def _return_cases(
