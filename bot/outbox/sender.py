@@ -189,15 +189,17 @@ class Sender:
             log.warning("recovered stale claims: %d to resend, %d failed", resent.rowcount, failed.rowcount)
 
     async def _hand_over_stranded(self, now: datetime) -> None:
-        """Rows queued for a person after they were marked unreachable (e.g. an alert raised at that very moment)
-        are never claimed: give the hook the chance it had when the person was found unreachable."""
+        """Rows queued for a person while they were being marked unreachable (e.g. an alert raised at that very
+        moment) are never claimed: give the hook the chance it had when the person was found unreachable. Only for
+        people marked within a lease, by when such a transaction has long committed; rows queued for them later
+        are held for their return, and need not be looked at on every run."""
         if self.on_unreachable is None:
             return
         async with self.db.session() as session:
             stranded = await session.scalars(
                 select(OutboxMessage.person_id)
                 .join(Person, Person.id == OutboxMessage.person_id)
-                .where(OutboxMessage.status == OutboxStatus.PENDING, Person.unreachable_since.is_not(None))
+                .where(OutboxMessage.status == OutboxStatus.PENDING, Person.unreachable_since > now - self.lease)
                 .distinct()
             )
             for person_id in stranded.all():
