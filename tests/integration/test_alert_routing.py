@@ -418,19 +418,28 @@ async def test_an_alert_queued_for_someone_already_marked_unreachable_is_passed_
     assert queued.status is OutboxStatus.FAILED and passed_on.status is OutboxStatus.SENT
 
 
-async def test_other_rows_held_for_an_unreachable_person_stay_held_and_pass_nothing_on_twice(db) -> None:
+async def test_other_rows_held_for_an_unreachable_person_stay_held_and_are_not_looked_at_on_every_run(db) -> None:
     school = await factories.school(db, "青山小学", counsellors=(10,), now=NOW)
     await factories.supervisor(db, 30, "云阳县", now=NOW)
     family = await factories.family(db, school, 100, now=NOW)
     await factories.flag(db, family.child_ids[0], Level.URGENT, NOW)
     await block(db, 10)
-    transport = BlockedBy()
-    await sender(db, transport).run_once()
+    counsellor = await person_id(db, 10)
     async with db.session() as session:
-        held = await enqueue(session, await person_id(db, 10), "checkin_invite", {"checkin_id": 1, "nickname": "x"})
+        held = await enqueue(session, counsellor, "checkin_invite", {"checkin_id": 1, "nickname": "x"})
+    handed: list[int] = []
 
-    await sender(db, transport).run_once()
+    async def hook(session, person: int, now: datetime) -> None:
+        handed.append(person)
+        await reroute_alerts_of(session, person, now)
+
+    transport = BlockedBy()
+    for minutes in (0, 0, 2, 3):
+        await Sender(
+            db, transport, worker_id="test", overall_rate=1000, clock=lambda: NOW, on_unreachable=hook
+        ).run_once(NOW + timedelta(minutes=minutes))
 
     assert len(transport.delivered) == 1, "the supervisor's alert, once"
+    assert handed == [counsellor, counsellor], "only while a flag raised as they were marked may still commit"
     async with db.session() as session:
         assert (await session.get(OutboxMessage, held.id)).status is OutboxStatus.PENDING
