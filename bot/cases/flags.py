@@ -7,7 +7,7 @@ for the morning. Alerts go to reachable people only, and update the one a person
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -41,7 +41,6 @@ class Raised:
     case: Case
     flag: Flag
     opened: bool
-    alerted_person_ids: tuple[int, ...] = field(default=())
 
 
 def age_of(child: Child, now: datetime) -> int:
@@ -105,10 +104,10 @@ async def raise_flag(
         # The time limit restarts at the new severity even on a taken case: its counsellor is reminded (and the
         # supervisors alerted) unless they act on the case in time; see deadlines._answered.
         await deadlines.start_take_clock(session, case, now)
-    alerted = await _alert(session, case, flag, child, now, opened=opened, raised=raised)
+    await _alert(session, case, flag, child, now, opened=opened, raised=raised)
     if opened or raised:
         await notify_group(session, case, flag.id)
-    return Raised(case=case, flag=flag, opened=opened, alerted_person_ids=alerted)
+    return Raised(case=case, flag=flag, opened=opened)
 
 
 async def open_case_of(session: AsyncSession, child_id: int, *, lock: bool = False) -> Case | None:
@@ -125,7 +124,7 @@ async def _alert(
     *,
     opened: bool,
     raised: bool,
-) -> tuple[int, ...]:
+) -> None:
     """Tell the reachable counselling room (routing.py); the alert it already has is updated (alerts.py)."""
     school = await session.get(School, child.school_id)
     # A new case or a rise is news for the whole counselling room; more evidence is news for whoever has it.
@@ -164,4 +163,3 @@ async def _alert(
         await alerts.send(session, alert, person_id, news=opened or raised)
     if not recipients:
         await alerts.keep_trying(session, case, now)
-    return tuple(recipients)

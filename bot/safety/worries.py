@@ -180,8 +180,8 @@ class Worries:
         )
 
     async def _advice(self, session: AsyncSession, child: Child, level: Level, *raised: Raised) -> cs.SafetyAdvice:
-        """The safety reply; it says someone was told only if each flag reached someone (cases/routing.py)."""
+        """The safety reply; it says someone was told only if someone reachable has the alert of each case."""
         school = await session.get(School, child.school_id)
         region = region_by_key(self.content, school.hotline_region)
-        told = all(r.alerted_person_ids for r in raised)
+        told = all([await alerts.anyone_told(session, r.case.id) for r in raised])
         return cs.SafetyAdvice(level, child.nickname, region, self.texts.safety, told=told)
