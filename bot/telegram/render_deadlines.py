@@ -10,6 +10,7 @@ from html import escape
 from typing import Any
 
 from bot.cases.severity import Level
+from bot.cases.staff import UNREACHABLE
 from bot.i18n import gettext_for
 from bot.telegram import keyboards as kb
 from bot.telegram.render import Style
@@ -79,7 +80,7 @@ def cases_returned(params: dict[str, Any], style: Style) -> Rendered:
     numbers = ", ".join(f"#{case_id}" for case_id in case_ids[:RETURNED_SHOWN])
     if len(case_ids) > RETURNED_SHOWN:
         numbers += ", …"
-    if params.get("why") == "unreachable":
+    if params.get("why") == UNREACHABLE:
         text = _(
             "📥 A counsellor of {school} can no longer be reached on Telegram. "
             "Their open cases are back in Unassigned and need someone to take them ({count}): {cases}"
