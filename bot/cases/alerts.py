@@ -7,14 +7,18 @@ passed on at once when its recipient turns out to be unreachable.
 - More evidence at the same severity updates the person's last alert rather than adding a message: a queued row is
   rewritten, a sent message is edited (an edit row carries its Telegram message id). Either way the alert counts
   the reports that came after the first.
-- When the sender finds a person unreachable (blocked the bot, chat gone), `reroute_alerts_of` hands the alerts they
-  never got to whoever else can be reached (routing.py), in the sender's transaction, so the same run sends them.
+- Words the family adds to a flag (`add_words`) rewrite or edit the alert that shows that flag, without counting as
+  a new report; a case returned to Unassigned (`note_returned`) has its alerts say "taken by" no more.
+- When the sender finds a person unreachable (blocked the bot, chat gone), `reroute_alerts_of` hands the alerts
+  they never got, or never will (still queued for them), to whoever else can be reached (routing.py), and returns
+  the cases they had taken to Unassigned (staff.py), in the sender's transaction, so the same run sends them.
   When nobody is left, the family who raised the flag (told that the school's staff know) hear otherwise.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,11 +26,12 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases import deadlines, routing
+from bot.cases import deadlines, routing, staff
 from bot.cases.models import Case, CaseAlert, CaseStatus, CaseTimer, Flag
 from bot.cases.severity import Level
 from bot.outbox.enqueue import enqueue
 from bot.outbox.models import OutboxMessage, OutboxStatus, Priority
+from bot.people.models import Person
 from bot.schools.models import School
 
 KIND = "case_alert"
@@ -35,6 +40,7 @@ NOBODY_REACHED = "nobody_reached"  # to the family, when an alert they were told
 EDITS = "edit_message_id"
 UPDATES = "updates"
 LIVE = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT)
+NOTE_LENGTH = 300
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,7 @@ class Alert:
 async def send(session: AsyncSession, alert: Alert, person_id: int, *, news: bool) -> bool:
     """Tell `person_id` about `alert` in the caller's transaction; False when they already have it, or newer."""
     last = await _last(session, alert.case_id, person_id)
+    params = alert.params
     if last is not None:
         record, message = last
         if message.status in LIVE and message.params["flag_id"] >= alert.flag_id:
@@ -64,7 +71,11 @@ async def send(session: AsyncSession, alert: Alert, person_id: int, *, news: boo
             if edit is not None:
                 record.outbox_id = edit.id  # the message now shows this row's text: a later update starts from it
             return edit is not None
-    message = await _enqueue(session, person_id, alert, alert.params)
+        if message.status in LIVE:
+            # News, or the alert is on its way right now (no message to edit yet): a new message, which still
+            # counts the reports since the first.
+            params = merged
+    message = await _enqueue(session, person_id, alert, params)
     if message is None:
         return False
     session.add(CaseAlert(case_id=alert.case_id, person_id=person_id, outbox_id=message.id))
@@ -74,7 +85,8 @@ async def send(session: AsyncSession, alert: Alert, person_id: int, *, news: boo
 async def reroute_alerts_of(session: AsyncSession, person_id: int, now: datetime) -> None:
     """`person_id` was just found unreachable: their alerts on open cases that never arrived go to someone else.
 
-    Called by the outbox sender in the transaction that marks the person unreachable.
+    Called by the outbox sender in the transaction that marks the person unreachable, and again whenever it finds
+    rows queued for them since (an alert enqueued while they were being marked): safe to call more than once.
     """
     rows = await session.execute(
         select(CaseAlert, OutboxMessage, Case)
@@ -85,11 +97,13 @@ async def reroute_alerts_of(session: AsyncSession, person_id: int, now: datetime
     )
     last_by_case = {case.id: (message, case) for _record, message, case in rows}
     for message, case in last_by_case.values():
-        if message.status in LIVE:
-            continue  # it arrived (or still may): they were told
+        if message.status is not OutboxStatus.FAILED and not await _fail_queued(session, message):
+            continue  # it arrived, or is on its way: they were told
         school = await session.get(School, case.school_id)
         recipients, _audience = await routing.recipients_for(session, case, school, only_assignee=False)
         params = {key: value for key, value in message.params.items() if key not in (EDITS, UPDATES)}
+        if case.assigned_to_id == person_id:
+            params.pop("taken_by", None)  # theirs no more: see below
         alert = Alert(
             case_id=case.id,
             flag_id=params["flag_id"],
@@ -104,6 +118,82 @@ async def reroute_alerts_of(session: AsyncSession, person_id: int, now: datetime
         if not recipients:
             await keep_trying(session, case, now)
             await _take_back_told(session, case, school, params, now)
+    # After the alerts, so that the room gets those first.
+    for case in await staff.return_cases_of_unreachable(session, person_id, now):
+        await note_returned(session, case.id)
+
+
+async def anyone_told(session: AsyncSession, case_id: int) -> bool:
+    """Whether someone still reachable has, or is about to get, an alert about the case: only then may a family
+    be told that a counsellor knows."""
+    told = (
+        select(CaseAlert.id)
+        .join(OutboxMessage, OutboxMessage.id == CaseAlert.outbox_id)
+        .join(Person, Person.id == CaseAlert.person_id)
+        .where(CaseAlert.case_id == case_id, OutboxMessage.status.in_(LIVE), Person.unreachable_since.is_(None))
+    )
+    return await session.scalar(select(told.exists()))
+
+
+async def add_words(session: AsyncSession, flag: Flag) -> None:
+    """The family added words (or a voice note) to `flag`: the alerts showing that flag show them too.
+
+    Not a new report, so nobody is notified anew; an alert already showing a later flag is left as it is.
+    """
+    has_voice = flag.voice_file_id is not None
+    await _restate(
+        session,
+        flag.case_id,
+        lambda params: {**params, "has_voice": has_voice},
+        note=note_of(flag),
+        flag_id=flag.id,
+        dedupe=f"alert_words:{flag.id}",
+    )
+
+
+async def note_returned(session: AsyncSession, case_id: int) -> None:
+    """The case is back in Unassigned: alerts that said who took it say so no more, and offer to take it again."""
+    await _restate(session, case_id, lambda params: {k: v for k, v in params.items() if k != "taken_by"})
+
+
+async def _restate(
+    session: AsyncSession,
+    case_id: int,
+    change: Callable[[dict[str, Any]], dict[str, Any]],
+    *,
+    note: str | None = None,
+    flag_id: int | None = None,
+    dedupe: str | None = None,
+) -> None:
+    """Make each reachable person's last alert about the case say `change(params)` (and `note`), silently: a queued
+    one is rewritten, a sent one edited. With `flag_id`, only the alerts still showing that flag."""
+    holders = await session.scalars(
+        select(CaseAlert.person_id)
+        .join(Person, Person.id == CaseAlert.person_id)
+        .where(CaseAlert.case_id == case_id, Person.unreachable_since.is_(None))
+        .distinct()
+    )
+    for person_id in holders.all():
+        record, message = await _last(session, case_id, person_id)
+        params = change(message.params)
+        if (flag_id is not None and message.params["flag_id"] != flag_id) or (params, note) == (message.params, None):
+            continue
+        text = note or _note_of(message)
+        restated = Alert(case_id, params["flag_id"], params, text, Priority(message.priority), message.not_before)
+        if message.status is OutboxStatus.PENDING and await _rewrite(session, message, restated, params):
+            continue
+        if message.status is OutboxStatus.SENT and message.telegram_message_id is not None:
+            edit = await enqueue(
+                session,
+                person_id,
+                KIND,
+                {**params, EDITS: message.telegram_message_id},
+                private={"note": text} if text else None,
+                priority=Priority(message.priority),
+                dedupe_key=None if dedupe is None else f"{dedupe}:{person_id}",
+            )
+            if edit is not None:
+                record.outbox_id = edit.id
 
 
 async def note_taken(session: AsyncSession, case_id: int, taken_by: str) -> None:
@@ -191,6 +281,27 @@ async def _enqueue(session: AsyncSession, person_id: int, alert: Alert, params: 
         not_before=alert.not_before,
         dedupe_key=f"alert:{alert.flag_id}:{person_id}",
     )
+
+
+async def _fail_queued(session: AsyncSession, message: OutboxMessage) -> bool:
+    """A row still queued for someone already marked unreachable never goes out: fail it so it can be passed on."""
+    if message.status is not OutboxStatus.PENDING:
+        return False
+    person = await session.get(Person, message.person_id)
+    if person.unreachable_since is None:
+        return False
+    failed = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.FAILED, last_error="recipient unreachable")
+        .execution_options(synchronize_session=False)
+    )
+    return failed.rowcount == 1
+
+
+def note_of(flag: Flag) -> str | None:
+    """What the family wrote, as much of it as an alert shows; the case card shows it whole."""
+    return flag.note[:NOTE_LENGTH] if flag.note else None
 
 
 def _note_of(message: OutboxMessage) -> str | None:

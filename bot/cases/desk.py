@@ -302,8 +302,8 @@ class Desk:
         )
         edits = []
         for message, recipient in rows:
-            params = dict(message.params)
-            params["taken_by"] = taker.display_name
+            params = {**message.params, "taken_by": taker.display_name}
+            message.params = params  # what the message says now, for later updates (alerts.py) to start from
             edits.append(
                 cx.AlertToEdit(
                     recipient.chat_id, message.telegram_message_id, message.kind, params, recipient.language or ""

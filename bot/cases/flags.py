@@ -13,7 +13,7 @@ limit did.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -29,7 +29,6 @@ from bot.families.models import Child
 from bot.people.models import Person
 from bot.schools.models import School
 
-ALERT_NOTE_LENGTH = 300
 ALERTS_PER_PERSON = 3
 ALERT_WINDOW = timedelta(hours=1)
 
@@ -51,7 +50,6 @@ class Raised:
     case: Case
     flag: Flag
     opened: bool
-    alerted_person_ids: tuple[int, ...] = field(default=())
     # Past the person's limit: kept on the case as evidence without a new alert (the case is already known).
     held_back: bool = False
 
@@ -119,10 +117,11 @@ async def raise_flag(
         # The time limit restarts at the new severity even on a taken case: its counsellor is reminded (and the
         # supervisors alerted) unless they act on the case in time; see deadlines._answered.
         await deadlines.start_take_clock(session, case, now)
-    alerted = () if held_back else await _alert(session, case, flag, child, now, opened=opened, raised=raised)
+    if not held_back:
+        await _alert(session, case, flag, child, now, opened=opened, raised=raised)
     if opened or raised:
         await notify_group(session, case, flag.id)
-    return Raised(case=case, flag=flag, opened=opened, alerted_person_ids=alerted, held_back=held_back)
+    return Raised(case=case, flag=flag, opened=opened, held_back=held_back)
 
 
 async def _over_limit(session: AsyncSession, case: Case, raised_by_id: int | None, now: datetime) -> bool:
@@ -151,7 +150,7 @@ async def _alert(
     *,
     opened: bool,
     raised: bool,
-) -> tuple[int, ...]:
+) -> None:
     """Tell the reachable counselling room (routing.py); the alert it already has is updated (alerts.py)."""
     school = await session.get(School, child.school_id)
     # A new case or a rise is news for the whole counselling room; more evidence is news for whoever has it.
@@ -182,7 +181,7 @@ async def _alert(
         case_id=case.id,
         flag_id=flag.id,
         params=params,
-        note=flag.note[:ALERT_NOTE_LENGTH] if flag.note else None,
+        note=alerts.note_of(flag),
         priority=alerts.priority_of(level),
         not_before=now if level.rank >= Level.HIGH.rank else outside_quiet_hours(now, school.timezone),
     )
@@ -190,4 +189,3 @@ async def _alert(
         await alerts.send(session, alert, person_id, news=opened or raised)
     if not recipients:
         await alerts.keep_trying(session, case, now)
-    return tuple(recipients)

@@ -1,8 +1,9 @@
-"""Changes to the staff who see cases: removing a counsellor returns their open cases; removing either a
-counsellor or a supervisor takes back the messages about those cases still waiting for them.
+"""Changes to the staff who see cases. Removing a counsellor returns their open cases, and so does finding that a
+counsellor can no longer be reached (they blocked the bot), so that nobody waits on them; removing a counsellor or
+a supervisor takes back the messages about those cases still waiting for them.
 
 The returned cases wait in Unassigned again, with a fresh time limit for taking them, and the school's other
-counsellors (or, when none is left, the region's supervisors) are told through the outbox.
+reachable counsellors (or, when none is left, the region's supervisors) are told through the outbox.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ from bot.outbox.models import Priority
 from bot.people.models import Person
 from bot.schools.models import RegionSupervisor, School, SchoolCounsellor
 from bot.schools.service import get_school
+
+# Why cases came back, for the message to the room.
+REMOVED = "removed"
+UNREACHABLE = "unreachable"
 
 
 @dataclass(frozen=True)
@@ -62,20 +67,7 @@ async def remove_counsellor(
     await session.delete(link)
     audit.record(session, "school.counsellor_removed", "school", school.id, actor="cli", person_id=person_id)
 
-    cases = (
-        await session.scalars(
-            select(Case)
-            .where(Case.school_id == school.id, Case.assigned_to_id == person_id, Case.status != CaseStatus.CLOSED)
-            .order_by(Case.id)
-            .with_for_update()
-        )
-    ).all()
-    for case in cases:
-        case.status, case.assigned_to_id, case.taken_at, case.updated_at = CaseStatus.NEW, None, None, now
-        add_event(
-            session, case, EventKind.RETURNED, actor_id=None, now=now, reason="counsellor_removed", counsellor=person_id
-        )
-        await deadlines.start_take_clock(session, case, now, targets=targets)
+    cases = await _return_cases(session, person_id, now, "counsellor_removed", targets, school_id=school.id)
     # A removed counsellor must not hear about the school's children any more, follow-ups included.
     cancelled = await session.execute(
         update(FollowUp)
@@ -90,7 +82,8 @@ async def remove_counsellor(
     messages = await cancel_pending(session, person_id, about_cases(school_cases))
     told: list[int] = []
     if cases:
-        told = await _tell(session, school, link_id, cases, now)
+        # The removed link's id: a retried removal can never tell anyone twice.
+        told = await _tell(session, school, cases, now, REMOVED, dedupe=f"returned:{link_id}")
     return Removal(
         school_id=school.id,
         person_id=person_id,
@@ -136,11 +129,44 @@ async def remove_supervisor(session: AsyncSession, *, region: str, telegram_user
     return SupervisorRemoval(region=region, person_id=person_id, cancelled_messages=messages)
 
 
-async def _tell(session: AsyncSession, school: School, link_id: int, cases: Sequence[Case], now: datetime) -> list[int]:
-    """One row per remaining counsellor; the region's supervisors when nobody is left to take the cases."""
+async def return_cases_of_unreachable(session: AsyncSession, person_id: int, now: datetime) -> list[Case]:
+    """`person_id` was found unreachable: the cases they had taken go back to Unassigned, and each school's room is
+    told, so that someone else takes them. A person with no taken case (or called again) changes nothing."""
+    cases = await _return_cases(session, person_id, now, "counsellor_unreachable", None)
+    for school_id in dict.fromkeys(case.school_id for case in cases):
+        school = await session.get(School, school_id)
+        await _tell(session, school, [case for case in cases if case.school_id == school_id], now, UNREACHABLE)
+    return cases
+
+
+async def _return_cases(
+    session: AsyncSession,
+    person_id: int,
+    now: datetime,
+    reason: str,
+    targets: deadlines.Targets | None,
+    *,
+    school_id: int | None = None,
+) -> list[Case]:
+    """The open cases `person_id` has taken (at `school_id`, or anywhere), back to Unassigned with a fresh clock."""
+    statement = select(Case).where(Case.assigned_to_id == person_id, Case.status != CaseStatus.CLOSED)
+    if school_id is not None:
+        statement = statement.where(Case.school_id == school_id)
+    cases = list((await session.scalars(statement.order_by(Case.id).with_for_update())).all())
+    for case in cases:
+        case.status, case.assigned_to_id, case.taken_at, case.updated_at = CaseStatus.NEW, None, None, now
+        add_event(session, case, EventKind.RETURNED, actor_id=None, now=now, reason=reason, counsellor=person_id)
+        await deadlines.start_take_clock(session, case, now, targets=targets)
+    return cases
+
+
+async def _tell(
+    session: AsyncSession, school: School, cases: Sequence[Case], now: datetime, why: str, *, dedupe: str | None = None
+) -> list[int]:
+    """One row per remaining reachable counsellor; the region's supervisors when nobody is left to take the cases."""
     recipients, _audience = await routing.room_of(session, school)
     severity = most_severe(*(case.severity for case in cases))
-    params = {"school": school.name, "count": len(cases), "case_ids": [case.id for case in cases]}
+    params = {"school": school.name, "count": len(cases), "case_ids": [case.id for case in cases], "why": why}
     for person_id in dict.fromkeys(recipients):
         await enqueue(
             session,
@@ -149,7 +175,6 @@ async def _tell(session: AsyncSession, school: School, link_id: int, cases: Sequ
             params,
             priority=Priority.URGENT if severity is Level.URGENT else Priority.NORMAL,
             not_before=now if severity.rank >= Level.HIGH.rank else outside_quiet_hours(now, school.timezone),
-            # The removed link's id: a retried removal can never tell anyone twice.
-            dedupe_key=f"returned:{link_id}:{person_id}",
+            dedupe_key=None if dedupe is None else f"{dedupe}:{person_id}",
         )
     return list(dict.fromkeys(recipients))

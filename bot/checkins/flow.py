@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases import alerts
 from bot.cases.flags import Evidence, raise_flag
 from bot.cases.models import Flag, FlagSource
 from bot.cases.severity import Level
@@ -218,7 +219,7 @@ class Checkins:
         pausing_for_follow_up = following is not None and following in self.questionnaire.follow_ups
         if flagged.rank >= Level.HIGH.rank and flagged.rank > advised.rank and not pausing_for_follow_up:
             checkin.advised_level = flagged
-            screens.append(self._advice(pair, flagged))
+            screens.append(await self._advice(session, pair, flagged))
             if not finished:
                 return [*screens, cs.ContinueLater(checkin.id, pair.child.nickname)]
         if not finished:
@@ -228,7 +229,8 @@ class Checkins:
             advised_before = (checkin.advised_level or Level.NONE).rank >= Level.HIGH.rank
             level = Level.NONE if advised_before else assessment.level
             region = region_by_key(self.content, pair.school.hotline_region)
-            screens.append(cs.CheckinFinished(pair.child.nickname, level, region, self.texts.safety))
+            told = await self._told(session, checkin)
+            screens.append(cs.CheckinFinished(pair.child.nickname, level, region, self.texts.safety, told=told))
         return [*screens, *await self._next_waiting(session, checkin)]
 
     # -- helpers ----------------------------------------------------------------------------------------------
@@ -334,6 +336,12 @@ class Checkins:
             flag.average = assessment.average
             flag.note, flag.voice_file_id = checkin.note, checkin.voice_file_id
 
-    def _advice(self, pair: _Pair, level: Level) -> cs.SafetyAdvice:
+    async def _advice(self, session: AsyncSession, pair: _Pair, level: Level) -> cs.SafetyAdvice:
         region = region_by_key(self.content, pair.school.hotline_region)
-        return cs.SafetyAdvice(level, pair.child.nickname, region, self.texts.safety)
+        told = await self._told(session, pair.checkin)
+        return cs.SafetyAdvice(level, pair.child.nickname, region, self.texts.safety, told=told)
+
+    async def _told(self, session: AsyncSession, checkin: Checkin) -> bool:
+        """Whether a reply may say a counsellor was told: someone reachable has the alert of this check-in's case."""
+        case_id = await session.scalar(select(Flag.case_id).where(Flag.checkin_id == checkin.id).limit(1))
+        return case_id is not None and await alerts.anyone_told(session, case_id)

@@ -51,6 +51,7 @@ class CheckinFinished:
     level: Level
     region: HotlineRegion
     texts: SafetyTexts
+    told: bool = True  # as in SafetyAdvice
 
 
 @dataclass(frozen=True)

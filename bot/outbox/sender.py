@@ -178,6 +178,7 @@ class Sender:
 
         try:
             await self._recover_stale_claims(clock())
+            await self._hand_over_stranded(clock())
             while True:
                 await slots.acquire()
                 if self._stopping or errors:
@@ -235,6 +236,23 @@ class Sender:
             )
         if resent.rowcount or failed.rowcount:
             log.warning("recovered stale claims: %d to resend, %d failed", resent.rowcount, failed.rowcount)
+
+    async def _hand_over_stranded(self, now: datetime) -> None:
+        """Rows queued for a person while they were being marked unreachable (e.g. an alert raised at that very
+        moment) are never claimed: give the hook the chance it had when the person was found unreachable. Only for
+        people marked within a lease, by when such a transaction has long committed; rows queued for them later
+        are held for their return, and need not be looked at on every run."""
+        if self.on_unreachable is None:
+            return
+        async with self.db.session() as session:
+            stranded = await session.scalars(
+                select(OutboxMessage.person_id)
+                .join(Person, Person.id == OutboxMessage.person_id)
+                .where(OutboxMessage.status == OutboxStatus.PENDING, Person.unreachable_since > now - self.lease)
+                .distinct()
+            )
+            for person_id in stranded.all():
+                await self.on_unreachable(session, person_id, now)
 
     async def _claim(self, now: datetime) -> _Claim | None:
         """The most urgent due row, now SENDING and ours; None when nothing is due."""

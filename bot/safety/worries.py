@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases import alerts
 from bot.cases.flags import Evidence, Raised, raise_flag
 from bot.cases.models import Case, Flag, FlagSource
 from bot.cases.severity import Level, most_severe
@@ -111,6 +112,8 @@ class Worries:
             # The words say more than the button did: a new, higher flag reaches the counsellors again.
             raised = await self._flag(session, person, child, level, FlagSource.MESSAGE, _reasons_of(level), text)
             screens.insert(0, await self._advice(session, child, level, raised))
+        else:
+            await alerts.add_words(session, flag)
         return screens
 
     async def _words_first(
@@ -182,9 +185,8 @@ class Worries:
         )
 
     async def _advice(self, session: AsyncSession, child: Child, level: Level, *raised: Raised) -> cs.SafetyAdvice:
-        """The safety reply; it says someone was told only if each flag reached someone (cases/routing.py)."""
+        """The safety reply; it says someone was told only if someone reachable has the alert of each case."""
         school = await session.get(School, child.school_id)
         region = region_by_key(self.content, school.hotline_region)
-        # A flag held back by the per-person limit joins a case whose alert has gone out already.
-        told = all(r.alerted_person_ids or r.held_back for r in raised)
+        told = all([await alerts.anyone_told(session, r.case.id) for r in raised])
         return cs.SafetyAdvice(level, child.nickname, region, self.texts.safety, told=told)

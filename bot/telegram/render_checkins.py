@@ -81,7 +81,9 @@ def _(screen: cs.ContinueLater, style: Style) -> Reply:
 @render.register
 def _(screen: cs.CheckinFinished, style: Style) -> Reply:
     lang = style.language
-    text = screen.texts.reply(screen.level, lang, hotlines=hotline_lines(screen.region, lang), child=screen.nickname)
+    text = screen.texts.reply(
+        screen.level, lang, hotlines=hotline_lines(screen.region, lang), child=screen.nickname, told=screen.told
+    )
     return Reply(escape(text))
 
 

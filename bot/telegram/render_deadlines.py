@@ -10,6 +10,7 @@ from html import escape
 from typing import Any
 
 from bot.cases.severity import Level
+from bot.cases.staff import UNREACHABLE
 from bot.i18n import gettext_for
 from bot.telegram import keyboards as kb
 from bot.telegram.render import Style
@@ -73,15 +74,22 @@ def follow_up_due(params: dict[str, Any], style: Style) -> Rendered:
 
 
 def cases_returned(params: dict[str, Any], style: Style) -> Rendered:
-    """A counsellor was removed: their open cases wait in Unassigned again."""
+    """A counsellor was removed, or can no longer be reached: their open cases wait in Unassigned again."""
     _ = gettext_for(style.language)
     case_ids: list[int] = params["case_ids"]
     numbers = ", ".join(f"#{case_id}" for case_id in case_ids[:RETURNED_SHOWN])
     if len(case_ids) > RETURNED_SHOWN:
         numbers += ", …"
-    text = _(
-        "📥 A counsellor has left the counselling room of {school}. "
-        "Their open cases are back in Unassigned and need someone to take them ({count}): {cases}"
-    ).format(school=escape(params["school"]), count=params["count"], cases=numbers)
+    if params.get("why") == UNREACHABLE:
+        text = _(
+            "📥 A counsellor of {school} can no longer be reached on Telegram. "
+            "Their open cases are back in Unassigned and need someone to take them ({count}): {cases}"
+        )
+    else:
+        text = _(
+            "📥 A counsellor has left the counselling room of {school}. "
+            "Their open cases are back in Unassigned and need someone to take them ({count}): {cases}"
+        )
+    text = text.format(school=escape(params["school"]), count=params["count"], cases=numbers)
     buttons = [(f"📂 #{case_id}", kb.callback("cs", case_id, "open")) for case_id in case_ids[:RETURNED_BUTTONS]]
     return Rendered(text, kb.in_rows(buttons, 3))

@@ -2,17 +2,20 @@
 
 A counsellor who blocked the bot: the supervisor gets the urgent alert in the sender's same run, not at the
 30-minute escalation. A worry raised again: the counsellor's alert is edited, not repeated. A grandmother of two
-who chooses one child under 🆘 and then writes: only that child is flagged.
+who chooses one child under 🆘 and then writes: only that child is flagged. A check-in that reaches nobody never
+says staff were told. Words added after a worry appear in the alert. A counsellor who took a case and then blocked
+the bot leaves it to the rest of the room.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.cases.models import Case, Flag
 from bot.families.models import Child
+from bot.people.models import Person
 from tests.e2e.test_case_journeys import add_supervisor
-from tests.e2e.test_checkin_journeys import add_counsellor
+from tests.e2e.test_checkin_journeys import add_counsellor, answer
 from tests.e2e.test_onboarding_journeys import walk_caregiver
 
 
@@ -86,3 +89,66 @@ async def test_words_after_choosing_one_of_two_children_flag_only_that_child(bot
         notes = (await session.scalars(select(Flag.note).where(Flag.note.is_not(None)))).all()
     assert flagged == ["小红"]
     assert sorted(notes) == ["她哭着说活着没意思，想死了算了", "她说今晚不想活了"]
+
+
+async def test_a_check_in_that_reaches_nobody_does_not_say_staff_were_told(bot, db, emulator, school) -> None:
+    li = await add_counsellor(db, emulator, school, 6001)  # the school's only counsellor; the region has no supervisor
+    async with db.session() as session:  # found earlier to have blocked the bot
+        await session.execute(
+            update(Person).where(Person.telegram_user_id == li.user_id).values(unreachable_since=db.clock())
+        )
+    grandma = emulator.user(user_id=6100, first_name="奶奶", language_code="zh-hans")
+    await walk_caregiver(grandma, school.join_code, language_button="中文", children=[("小红", "2014", "1")])
+
+    grandma.send_text("📝 每周问候")
+    for option in ("sometimes", "no", "no", "no", "no", "some", "yes", "no"):  # 7: said they want to die; not now
+        await answer(grandma, option)
+    safety = await grandma.wait_for_message()
+
+    assert "联系不上" in safety.text and "12356" in safety.text and "已经知道" not in safety.text
+    assert not li.messages
+
+
+async def test_words_added_after_a_worry_appear_in_the_counsellors_alert(bot, db, emulator, school) -> None:
+    li = await add_counsellor(db, emulator, school, 6001)
+    grandma = emulator.user(user_id=6100, first_name="奶奶", language_code="zh-hans")
+    await walk_caregiver(grandma, school.join_code, language_button="中文", children=[("小红", "2014", "1")])
+    await worry(grandma, "❓ 别的事")
+    await grandma.wait_for_message()  # please tell us in a few words
+    alert = await li.wait_for_message(timeout=10)
+
+    grandma.send_text("她最近总是一个人发呆，不爱说话")
+
+    edited = await li.wait_for_edit(alert.message_id, timeout=10)
+    assert "她最近总是一个人发呆" in edited.text and "新的报告" not in edited.text
+    assert [m.message_id for m in li.messages] == [alert.message_id], "an edit, not a new message"
+
+
+async def test_a_counsellor_who_took_a_case_then_blocked_the_bot_leaves_it_to_the_room(bot, db, emulator, school):
+    li = await add_counsellor(db, emulator, school, 6001)
+    wang = await add_counsellor(db, emulator, school, 6002)
+    grandma = emulator.user(user_id=6100, first_name="奶奶", language_code="zh-hans")
+    await walk_caregiver(grandma, school.join_code, language_button="中文", children=[("小红", "2014", "1")])
+    await worry(grandma, "❓ 别的事")
+    await grandma.wait_for_message()  # please tell us in a few words
+    alert_li, alert_wang = await li.wait_for_message(timeout=10), await wang.wait_for_message(timeout=10)
+    li.press_button(alert_li, "🙋 接手")
+    await wang.wait_for_edit(alert_wang.message_id)  # taken by 李
+    emulator.block(li)
+
+    grandma.send_text("她最近总是一个人发呆，不爱说话")  # the update to 李's alert finds them gone
+
+    returned = await wang.wait_for_message(lambda m: "联系不上" in m.text, timeout=10)
+    assert "未接手" in returned.text
+    edited = await wang.wait_for_edit(alert_wang.message_id, timeout=10)
+    while "🙋 接手" not in edited.button_texts():  # the words may come in an edit of their own, before this one
+        edited = await wang.wait_for_edit(alert_wang.message_id, timeout=10)
+    assert "已接手" not in edited.text and "她最近总是一个人发呆" in edited.text
+    wang.press_button(edited, "🙋 接手")
+    taken = await wang.wait_for_message()
+    case_id = int(alert_wang.button_data()[0].split(":")[1])
+    assert f"#{case_id}" in taken.text
+    async with db.session() as session:
+        assert (await session.get(Case, case_id)).assigned_to_id == (
+            await session.scalar(select(Person.id).where(Person.telegram_user_id == wang.user_id))
+        )

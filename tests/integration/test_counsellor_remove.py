@@ -132,7 +132,7 @@ def test_removing_a_counsellor_returns_their_open_cases_and_tells_the_others(cli
     assert after["timers"] == 2  # a fresh time limit to take it again
     assert after["returned"] == [(ids["open"], "counsellor_removed")]
     assert after["told"] == [901, 902]
-    assert after["params"][0] == {"school": "青山小学", "count": 1, "case_ids": [ids["open"]]}
+    assert after["params"][0] == {"school": "青山小学", "count": 1, "case_ids": [ids["open"]], "why": "removed"}
     assert after["link"] is None and after["follow_up"] is FollowUpStatus.CANCELLED
 
     again = cli("counsellor", "remove", "--school", str(ids["school"]), "--telegram-id", "900")
