@@ -178,11 +178,19 @@ class Checkins:
         if pair is None:
             return None
         waiting = self.questionnaire.next_question(pair.checkin.answers)
-        if text is not None:
-            pair.checkin.note = text.strip()
-        if voice_file_id is not None:
-            pair.checkin.voice_file_id = voice_file_id
+        _attach(pair.checkin, text, voice_file_id)
         return await self._record(session, pair, waiting, ANSWERED)
+
+    async def keep_note(
+        self, session: AsyncSession, person: Person, *, text: str | None = None, voice_file_id: str | None = None
+    ) -> list | None:
+        """Words or a voice note sent while a check-in waits for a button: kept with the check-in (the counsellor
+        sees them with its answers), and the question is asked again. None when no check-in is under way."""
+        pair = await self._under_way(session, person)
+        if pair is None:
+            return None
+        _attach(pair.checkin, text, voice_file_id)
+        return [cs.NoteKept(pair.child.nickname), *await self._prompt(session, pair)]
 
     async def _record(self, session: AsyncSession, pair: _Pair, question: Question, option_id: str) -> list:
         checkin, now = pair.checkin, self.clock()
@@ -272,6 +280,16 @@ class Checkins:
                 return await self._own(session, person, checkin.id, lock=True)
         return None
 
+    async def _under_way(self, session: AsyncSession, person: Person) -> _Pair | None:
+        """The check-in this caregiver is answering: open, begun, and the one they touched last."""
+        open_ones = await session.scalars(
+            select(Checkin)
+            .where(Checkin.caregiver_id == person.id, Checkin.status == CheckinStatus.OPEN)
+            .order_by(Checkin.updated_at.desc(), Checkin.id.desc())
+        )
+        begun = next((checkin for checkin in open_ones.all() if checkin.answers), None)
+        return None if begun is None else await self._own(session, person, begun.id, lock=True)
+
     async def _next_waiting(self, session: AsyncSession, done: Checkin) -> list:
         other = await session.scalar(
             select(Checkin)
@@ -338,3 +356,11 @@ class Checkins:
     def _advice(self, pair: _Pair, level: Level) -> cs.SafetyAdvice:
         region = region_by_key(self.content, pair.school.hotline_region)
         return cs.SafetyAdvice(level, pair.child.nickname, region, self.texts.safety)
+
+
+def _attach(checkin: Checkin, text: str | None, voice_file_id: str | None) -> None:
+    """Words add to what the caregiver said earlier in this check-in; a voice note replaces an earlier one."""
+    if text is not None:
+        checkin.note = "\n".join(part for part in (checkin.note, text.strip()) if part)
+    if voice_file_id is not None:
+        checkin.voice_file_id = voice_file_id

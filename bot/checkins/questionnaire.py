@@ -37,6 +37,7 @@ REASON_NO_PARENT_CONTACT = "no_parent_contact"
 REASON_MISSED = "missed_checkins"
 REASON_FREE_TEXT_URGENT = "free_text_urgent"
 REASON_FREE_TEXT_CONCERN = "free_text_concern"
+REASON_FOR_COUNSELLOR = "for_counsellor"  # words a caregiver addressed to the counsellor, no risk read in them
 COMPUTED_REASONS = (
     REASON_SYMPTOM_SCORE,
     REASON_SYMPTOM_RISE,
@@ -44,6 +45,7 @@ COMPUTED_REASONS = (
     REASON_MISSED,
     REASON_FREE_TEXT_URGENT,
     REASON_FREE_TEXT_CONCERN,
+    REASON_FOR_COUNSELLOR,
 )
 REASON_PLACEHOLDERS = frozenset({"score", "max", "rise", "average", "contact_weeks", "missed"})
 
@@ -124,6 +126,7 @@ class Option(_Strict):
 
 class Question(_Strict):
     id: ContentId
+    topic: Localised  # a few words for the case card: "睡觉吃饭", "sleep and meals"
     text: Localised
     kind: Literal["choice", "free_text"] = "choice"
     options: list[Option] = Field(default_factory=list)
@@ -133,6 +136,11 @@ class Question(_Strict):
     @classmethod
     def _fits(cls, value: Localised) -> Localised:
         return _check_text(value, allowed=frozenset({"child"}), max_length=QUESTION_MAX)
+
+    @field_validator("topic")
+    @classmethod
+    def _short_topic(cls, value: Localised) -> Localised:
+        return _check_text(value, max_length=LABEL_MAX)
 
     @field_validator("skip_label")
     @classmethod
@@ -422,10 +430,11 @@ class WorriedChoice(_Strict):
 class WorriedMenu(_Strict):
     version: str
     prompt: Localised
+    listen: Localised  # after a choice without `ask_details`: more words or a voice note still reach the case
     choices: list[WorriedChoice] = Field(min_length=2)
     reasons: dict[ContentId, Localised]
 
-    @field_validator("prompt")
+    @field_validator("prompt", "listen")
     @classmethod
     def _prompt_fits(cls, value: Localised) -> Localised:
         return _check_text(value, allowed=frozenset({"child"}), max_length=QUESTION_MAX)
@@ -454,7 +463,7 @@ class WorriedMenu(_Strict):
         return Assessment(level=choice.level, symptom_score=0, reasons=(choice.reason,))
 
 
-_FLAG_REPLY = frozenset({"child", "hotlines", "expect"})
+_FLAG_REPLY = frozenset({"child", "hotlines", "emergency", "expect"})
 _THANKS_REPLY = frozenset({"child", "hotlines"})
 
 
@@ -490,16 +499,51 @@ class ExpectPhrases(_Strict):
         return _check_text(value, max_length=120)
 
 
+class Pointer(_Strict):
+    """An everyday question (a fever, a fall) answered with where to get help, never with a diagnosis."""
+
+    id: ContentId
+    words: dict[str, list[str]]
+    reply: Localised
+
+    @field_validator("words")
+    @classmethod
+    def _words_per_language(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        if missing := [language for language in SUPPORTED_LANGUAGES if not value.get(language)]:
+            raise ValueError(f"no words for {missing}")
+        return value
+
+    @field_validator("reply")
+    @classmethod
+    def _reply_fits(cls, value: Localised) -> Localised:
+        return _check_text(value, max_length=QUESTION_MAX)
+
+    def matches(self, text: str) -> bool:
+        lowered = text.lower()
+        return any(word.lower() in lowered for words in self.words.values() for word in words)
+
+
 class SafetyTexts(_Strict):
     version: str
     expect: ExpectPhrases
     replies: SafetyReplies
+    pointers: list[Pointer] = Field(default_factory=list)
+    counsellor_words: dict[str, list[str]] = Field(
+        default_factory=dict
+    )  # how families name the counsellor: "老师", "teacher"
 
-    def reply(self, level: Level, language: str, *, hotlines: str, child: str) -> str:
+    def reply(self, level: Level, language: str, *, hotlines: str, emergency: str, child: str) -> str:
         """The text for the caregiver; plain text, so the adapter escapes it for HTML like any other."""
         template = getattr(self.replies, level.value).get(language)
         expect = getattr(self.expect, level.value).get(language) if level in FLAG_LEVELS else ""
-        return template.format(child=child, hotlines=hotlines, expect=expect)
+        return template.format(child=child, hotlines=hotlines, emergency=emergency, expect=expect)
+
+    def pointer_for(self, text: str) -> Pointer | None:
+        return next((pointer for pointer in self.pointers if pointer.matches(text)), None)
+
+    def names_counsellor(self, text: str) -> bool:
+        lowered = text.lower()
+        return any(word.lower() in lowered for words in self.counsellor_words.values() for word in words)
 
 
 @dataclass(frozen=True)

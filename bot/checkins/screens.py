@@ -109,8 +109,27 @@ class NoteReceived:
 
 
 @dataclass(frozen=True)
+class NoteKept:
+    """Words or a voice note sent in the middle of a check-in: kept for the counsellor, then the question again."""
+
+    nickname: str
+
+
+@dataclass(frozen=True)
+class Pointer:
+    """Where to get everyday help (the village doctor, 120), from the content pack."""
+
+    text: Localised
+
+
+@dataclass(frozen=True)
+class TypeOrPress:
+    """A voice note at a step that needs typed words or a button (a nickname, a consent)."""
+
+
+@dataclass(frozen=True)
 class VoiceNotHeard:
-    """A voice message outside any question: we cannot listen to it here, and say where help is."""
+    """A voice message from someone with no child, case or family to pass it to: say where help is."""
 
 
 @dataclass(frozen=True)
@@ -146,6 +165,9 @@ Screen = (
     | AskWorry
     | AskWorryNote
     | NoteReceived
+    | NoteKept
+    | Pointer
+    | TypeOrPress
     | VoiceNotHeard
     | AskCheckinDay
     | AskCheckinTime

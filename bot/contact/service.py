@@ -408,7 +408,28 @@ class Contact:
         if conversation is None or conversation.flow != RELAY_FLOW:
             return None
         await store.end(session, conversation)
-        child = await session.get(Child, conversation.data["child_id"])
+        return await self.relay_offered(session, person, conversation.data["child_id"], message)
+
+    async def offer_relay(
+        self, session: AsyncSession, person: Person, message: Incoming, *, as_caregiver: bool = False
+    ) -> list | None:
+        """A message sent without "✉️ Message the family" first: offer to pass it on with one tap, rather than
+        drop it or pass it on by accident. Parents are offered their children's caregivers; with `as_caregiver`,
+        caregivers are offered the parents. None when there is nobody to offer it to."""
+        if as_caregiver:
+            children = [link.child for link in await families.children_of_caregiver(session, person.id)]
+        else:
+            children = await families.children_of_parent(session, person.id)
+        offers = []
+        for child in children:
+            side = [member for member in await self._other_side(session, person, child) or [] if member.reachable]
+            if side:
+                offers.append(ct.RelayOffer(child.id, child.nickname, tuple(member.relation for member in side)))
+        return [ct.OfferRelay(message.message_id, tuple(offers))] if offers else None
+
+    async def relay_offered(self, session: AsyncSession, person: Person, child_id: int, message: Incoming) -> list:
+        """Pass the message on to the other side of the child, checked against the person's own links."""
+        child = await session.get(Child, child_id)
         side = await self._other_side(session, person, child) if child is not None else None
         if side is None:
             return [s.StaleButton()]

@@ -36,6 +36,7 @@ async def urgent_case(emulator, school: School, user_id: int, nickname: str = "�
     grandma.send_text("🆘 我很担心")
     grandma.press_button(await grandma.wait_for_message(), "🔎 找不到孩子")
     await grandma.wait_for_message()  # the safety reply
+    await grandma.wait_for_message()  # "a voice note or words sent next reach the counsellor"
     return grandma
 
 

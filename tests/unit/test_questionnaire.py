@@ -270,17 +270,34 @@ def test_worried_choices_flag_urgent_or_high(content: CheckinContent) -> None:
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
 def test_the_safety_reply_gives_hotlines_and_when_to_expect_contact(content: CheckinContent, language: str) -> None:
     safety = content.safety
-    hotlines = "☎️ 12356\n☎️ 010-82951332"
+    hotlines, emergency = "• 010-82951332\n• 12356", "120 / 110"
     for level in (Level.URGENT, Level.HIGH):
-        reply = safety.reply(level, language, hotlines=hotlines, child="小花")
-        assert hotlines in reply
+        reply = safety.reply(level, language, hotlines=hotlines, emergency=emergency, child="小花")
+        assert hotlines in reply and emergency in reply
         assert getattr(safety.expect, level.value).get(language) in reply
         assert "小花" in reply
         assert "{" not in reply
-    urgent = safety.reply(Level.URGENT, language, hotlines=hotlines, child="小花")
-    assert "120" in urgent and "110" in urgent
+        # The line to call comes before the steps, and there are three steps, each said once.
+        assert reply.index(hotlines) < reply.index("1️⃣") < reply.index("2️⃣") < reply.index("3️⃣")
+        assert "4️⃣" not in reply and reply.count(emergency) == 1
     for level in (Level.ROUTINE, Level.NONE):
-        assert "{" not in safety.reply(level, language, hotlines=hotlines, child="小花")
+        assert "{" not in safety.reply(level, language, hotlines=hotlines, emergency=emergency, child="小花")
+
+
+def test_the_chinese_safety_reply_fits_a_small_screen(content: CheckinContent) -> None:
+    """Without the phone numbers, which differ by region, the urgent reply is a short read."""
+    reply = content.safety.reply(Level.URGENT, "zh_Hans", hotlines="", emergency="", child="小花")
+    assert len(reply) <= 150
+
+
+@pytest.mark.parametrize(
+    ("text", "pointer"), [("孩子发烧怎么办", "illness"), ("小明摔了一跤", "illness"), ("今天天气好", None)]
+)
+def test_an_everyday_question_gets_a_pointer_from_the_pack(content: CheckinContent, text: str, pointer) -> None:
+    found = content.safety.pointer_for(text)
+    assert (found.id if found else None) == pointer
+    if found is not None:
+        assert "120" in found.reply.get("zh_Hans") and "村医" in found.reply.get("zh_Hans")
 
 
 def test_urgent_and_high_replies_say_different_things(content: CheckinContent) -> None:
