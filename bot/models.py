@@ -31,6 +31,7 @@ from bot.guidance.models import GuidanceDelivery, GuidanceSchedule
 from bot.invites.models import FailedCodeAttempt, Invite
 from bot.outbox.models import OutboxMessage
 from bot.people.models import Person
+from bot.safety.phones import CaregiverPhone
 from bot.schools.models import RegionSupervisor, School, SchoolCounsellor
 from bot.telegram.inbox_models import InboundUpdate
 
@@ -41,6 +42,7 @@ __all__ = [
     "CallPlan",
     "CallProposal",
     "CaregiverLink",
+    "CaregiverPhone",
     "Case",
     "CaseAlert",
     "CaseEvent",

@@ -221,7 +221,8 @@ class Questionnaire(_Strict):
     @field_validator("intro")
     @classmethod
     def _intro_fits(cls, value: Localised) -> Localised:
-        return _check_text(value, allowed=frozenset({"child"}), max_length=QUESTION_MAX)
+        # {count}: how many questions there are, counted by the code so the intro never says a wrong number.
+        return _check_text(value, allowed=frozenset({"child", "count"}), max_length=QUESTION_MAX)
 
     @field_validator("reasons")
     @classmethod

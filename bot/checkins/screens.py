@@ -101,6 +101,12 @@ class AskWorry:
 class AskWorryNote:
     nickname: str
     prompt: Localised
+    ask_phone: bool = False  # no number yet for the counsellor's call: ask for one, optional
+
+
+@dataclass(frozen=True)
+class PhoneSaved:
+    """The caregiver gave a number for the counsellor's call."""
 
 
 @dataclass(frozen=True)
@@ -165,6 +171,7 @@ Screen = (
     | AskWorry
     | AskWorryNote
     | NoteReceived
+    | PhoneSaved
     | NoteKept
     | Pointer
     | TypeOrPress

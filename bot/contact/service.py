@@ -428,10 +428,18 @@ class Contact:
         return [ct.OfferRelay(message.message_id, tuple(offers))] if offers else None
 
     async def relay_offered(self, session: AsyncSession, person: Person, child_id: int, message: Incoming) -> list:
-        """Pass the message on to the other side of the child, checked against the person's own links."""
+        """Pass the message on to the other side of the child, checked against the person's own links. A message
+        already passed on is not sent twice (a second tap on an offer)."""
         child = await session.get(Child, child_id)
         side = await self._other_side(session, person, child) if child is not None else None
-        if side is None:
+        passed_on = await session.scalar(
+            select(Relay.id).where(
+                Relay.sender_id == person.id,
+                Relay.source_chat_id == message.chat_id,
+                Relay.source_message_id == message.message_id,
+            )
+        )
+        if side is None or passed_on is not None:
             return [s.StaleButton()]
         reachable = [member for member in side if member.reachable]
         unreachable = tuple(member.relation for member in side if not member.reachable)

@@ -37,6 +37,7 @@ from bot.people.models import Person
 from bot.risk import Scanner
 from bot.safety.hotlines import region_by_key
 from bot.safety.levels import level_of_scan
+from bot.safety.phones import as_phone_number, phone_of, save_phone
 from bot.schools.models import School
 
 NOTE_FLOW = "worry_note"
@@ -86,7 +87,8 @@ class Worries:
         # Whatever the choice, words or a voice note sent next are kept on this flag for the counsellor.
         await store.begin(session, person.id, NOTE_FLOW, NOTE_STEP, flag_id=raised.flag.id)
         prompt = choice.ask_details or self.texts.worried.listen
-        return [await self._advice(session, child, choice.level), cs.AskWorryNote(child.nickname, prompt)]
+        ask_phone = await phone_of(session, person.id) is None  # the counsellor will phone: on which number?
+        return [await self._advice(session, child, choice.level), cs.AskWorryNote(child.nickname, prompt, ask_phone)]
 
     async def note(
         self, session: AsyncSession, person: Person, *, text: str | None = None, voice_file_id: str | None = None
@@ -95,6 +97,11 @@ class Worries:
         conversation = await store.current(session, person.id)
         if conversation is None or conversation.flow != NOTE_FLOW:
             return None
+        number = as_phone_number(text) if text is not None else None
+        if number is not None:
+            # Only a number: kept for the counsellor's call, and words or a voice note may still follow.
+            await save_phone(session, person.id, number, self.clock())
+            return [cs.PhoneSaved()]
         await store.end(session, conversation)
         flag = await session.get(Flag, conversation.data["flag_id"])
         if flag is None:

@@ -330,9 +330,12 @@ def _(screen: cx.Card, style: Style) -> Reply:
     if screen.grade:
         child += " · " + _("grade {grade}").format(grade=escape(screen.grade))
     lines = [head, state, f"{escape(screen.school)} · {child}"]
-    for name, relation in screen.caregivers:
+    for name, relation, phone in screen.caregivers:
         label = CAREGIVER_RELATIONS.get(relation)
-        lines.append(_("Caregiver: {name} ({relation})").format(name=escape(name), relation=_(label) if label else ""))
+        line = _("Caregiver: {name} ({relation})").format(name=escape(name), relation=_(label) if label else "")
+        if phone:
+            line += " · ☎️ " + escape(phone)
+        lines.append(line)
     for view in screen.parents:
         parent = _(PARENT_NAMES[view.relation])
         line = (
@@ -384,27 +387,30 @@ def _shortened(text: str, limit: int) -> str:
 
 
 def _fit_card(head: list[str], evidence: list[list[str]], middle: list[str], timeline: list[str], style) -> str:
-    """The card in one message: whole lines only, the oldest timeline entries dropped first, then the oldest
-    evidence; the newest always stays, and the reader is told how much is left out."""
+    """The card in one message, whole lines only: the oldest evidence and timeline entries go first, from
+    whichever list is longer, the newest of each always stays, and the reader is told how much is left out."""
     _ = gettext_for(style.language)
     evidence, timeline = list(evidence), list(timeline)
-    left_out = 0
+    dropped = {"evidence": 0, "timeline": 0}
+
+    def left_out(section: str) -> list[str]:
+        count = dropped[section]
+        return [_("… {n} earlier entries are not shown").format(n=count)] if count else []
 
     def assemble() -> str:
-        lines = [*head, "", "<b>" + _("Evidence") + "</b>"]
+        lines = [*head, "", "<b>" + _("Evidence") + "</b>", *left_out("evidence")]
         lines += [line for group in evidence for line in group]
-        lines += [*middle, "", "<b>" + _("Timeline") + "</b>"]
-        if left_out:
-            lines.append(_("… {n} earlier entries are not shown").format(n=left_out))
-        return "\n".join(lines + timeline)
+        lines += [*middle, "", "<b>" + _("Timeline") + "</b>", *left_out("timeline"), *timeline]
+        return "\n".join(lines)
 
     text = assemble()
-    while len(text) > CARD_LIMIT and (timeline or len(evidence) > 1):
-        if timeline:
+    while len(text) > CARD_LIMIT and (len(timeline) > 1 or len(evidence) > 1):
+        if len(timeline) > 1 and (len(timeline) >= len(evidence) or len(evidence) == 1):
             timeline.pop(0)
+            dropped["timeline"] += 1
         else:
             evidence.pop(0)
-        left_out += 1
+            dropped["evidence"] += 1
         text = assemble()
     return text
 

@@ -69,7 +69,7 @@ def _(screen: cs.AskQuestion, style: Style) -> Reply:
     heading = f"📝 <b>{escape(screen.nickname)}</b> · {screen.number}/{screen.total}"
     parts = [heading]
     if screen.intro is not None:
-        parts.append(escape(screen.intro.get(lang).format(child=screen.nickname)))
+        parts.append(escape(screen.intro.get(lang).format(child=screen.nickname, count=screen.total)))
     parts.append(escape(screen.question.text.get(lang).format(child=screen.nickname)))
     buttons = [
         [(option.label.get(lang), kb.callback("ci", screen.checkin_id, screen.question.id, option.id))]
@@ -184,7 +184,20 @@ def _(screen: cs.AskWorry, style: Style) -> Reply:
 
 @render.register
 def _(screen: cs.AskWorryNote, style: Style) -> Reply:
-    return Reply(escape(screen.prompt.get(style.language).format(child=screen.nickname)))
+    _ = gettext_for(style.language)
+    text = escape(screen.prompt.get(style.language).format(child=screen.nickname))
+    if screen.ask_phone:
+        text += "\n\n" + _(
+            "☎️ The counsellor will phone you. If you like, send a phone number they can call; "
+            "only the school counsellors will see it. You may also leave it."
+        )
+    return Reply(text)
+
+
+@render.register
+def _(screen: cs.PhoneSaved, style: Style) -> Reply:
+    _ = gettext_for(style.language)
+    return Reply(_("✅ Number saved. Only the school counsellors can see it."))
 
 
 @render.register
