@@ -110,6 +110,7 @@ class Checkins:
             questionnaire_version=self.questionnaire.version,
             due_at=now,
             opened_at=now,
+            answers=await planning.opening_answers(session, self.questionnaire, person.id, child, now, opening=None),
         )
         session.add(checkin)
         await session.flush()
@@ -265,7 +266,7 @@ class Checkins:
         if question.kind == "free_text":
             return [cs.AskNote(checkin.id, nickname, question)]
         number, total = self.questionnaire.progress(checkin.answers)
-        intro = None if checkin.answers else self.questionnaire.intro
+        intro = None if self.questionnaire.begun(checkin.answers) else self.questionnaire.intro
         return [cs.AskQuestion(checkin.id, nickname, question, number, total, intro=intro)]
 
     async def _waiting_for_note(self, session: AsyncSession, person: Person) -> _Pair | None:
@@ -287,7 +288,7 @@ class Checkins:
             .where(Checkin.caregiver_id == person.id, Checkin.status == CheckinStatus.OPEN)
             .order_by(Checkin.updated_at.desc(), Checkin.id.desc())
         )
-        begun = next((checkin for checkin in open_ones.all() if checkin.answers), None)
+        begun = next((checkin for checkin in open_ones.all() if self.questionnaire.begun(checkin.answers)), None)
         return None if begun is None else await self._own(session, person, begun.id, lock=True)
 
     async def _next_waiting(self, session: AsyncSession, done: Checkin) -> list:

@@ -8,7 +8,7 @@ neither Telegram nor the database, so any channel can drive it.
 from __future__ import annotations
 
 import string
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal, cast
@@ -25,6 +25,9 @@ ContentId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,23}$")]
 # A free-text question is answered with one of these instead of an option id.
 ANSWERED = "answered"
 SKIPPED = "skipped"
+# A question this check-in does not ask (outside the child's age band, or asked of the caregiver lately): set
+# when the check-in opens, so that its length is known from the start and stays true.
+LEFT_OUT = "left_out"
 
 LABEL_MAX = {"zh_Hans": 20, "en": 30}
 QUESTION_MAX = 400
@@ -124,6 +127,11 @@ class Option(_Strict):
         return self
 
 
+class AgeBand(_Strict):
+    min: int = Field(default=0, ge=0)
+    max: int = Field(default=18, ge=0)
+
+
 class Question(_Strict):
     id: ContentId
     topic: Localised  # a few words for the case card: "睡觉吃饭", "sleep and meals"
@@ -131,6 +139,11 @@ class Question(_Strict):
     kind: Literal["choice", "free_text"] = "choice"
     options: list[Option] = Field(default_factory=list)
     skip_label: Localised | None = None
+    ages: AgeBand | None = None  # asked only about a child of these ages (years, inclusive)
+    every_weeks: int | None = Field(default=None, ge=2)  # asked of a caregiver at most once in so many weeks
+
+    def asked_at(self, age: int) -> bool:
+        return self.ages is None or self.ages.min <= age <= self.ages.max
 
     @field_validator("text")
     @classmethod
@@ -275,6 +288,10 @@ class Questionnaire(_Strict):
     def _check_scoring(self) -> None:
         main = {question.id: question for question in self.questions}
         top = 0
+        for item in [*self.scoring.symptom_items, self.scoring.parent_contact.question]:
+            question = main.get(item)
+            if question is not None and (question.ages is not None or question.every_weeks is not None):
+                raise ValueError(f"question {item!r} is scored, so it is asked every week at every age")
         for item in self.scoring.symptom_items:
             question = main.get(item)
             if question is None or question.kind != "choice":
@@ -303,7 +320,11 @@ class Questionnaire(_Strict):
         Stops at the first unanswered question, which is yielded with no option; answers off that path are ignored
         so that a stale follow-up answer can never raise a flag.
         """
-        for number, main in enumerate(self.questions, start=1):
+        number = 0
+        for main in self.questions:
+            if answers.get(main.id) == LEFT_OUT:
+                continue
+            number += 1
             question: Question | None = main
             while question is not None:
                 answer = answers.get(question.id)
@@ -326,12 +347,28 @@ class Questionnaire(_Strict):
         return None
 
     def progress(self, answers: Mapping[str, str]) -> tuple[int, int]:
-        """(number of the question to ask now, number of main questions); a follow-up shares its question's number."""
-        total = len(self.questions)
+        """(number of the question to ask now, number of main questions asked); a follow-up shares its question's
+        number, and questions left out of this check-in are not counted."""
+        total = self.length(answers)
         for number, question, _option in self._flow(answers):
             if question.id not in answers:
                 return number, total
         return total, total
+
+    def begun(self, answers: Mapping[str, str]) -> bool:
+        return any(answer != LEFT_OUT for answer in answers.values())
+
+    def length(self, answers: Mapping[str, str]) -> int:
+        return sum(1 for question in self.questions if answers.get(question.id) != LEFT_OUT)
+
+    def left_out(self, age: int, asked_lately: Collection[str]) -> dict[str, str]:
+        """The answers a check-in opens with: the questions it will not ask about a child of this age, nor again
+        of a caregiver who answered them lately (`asked_lately`, ids of questions with `every_weeks`)."""
+        return {
+            question.id: LEFT_OUT
+            for question in self.questions
+            if not question.asked_at(age) or question.id in asked_lately
+        }
 
     def reason_label(self, key: str, assessment: Assessment, language: str) -> str:
         average = assessment.average
