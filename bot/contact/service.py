@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.checkins.timing import next_slot
+from bot.checkins.timing import in_quiet_hours, next_slot
 from bot.contact import screens as ct
 from bot.contact.calls import (
     CALL_MINUTES,
@@ -447,7 +447,11 @@ class Contact:
             return [ct.RelayImpossible(child.nickname, unreachable)]
         sender_relation = await self._relation(session, person, child)
         now = self.clock()
+        home = await home_timezone(session, child)
         for member in reachable:
+            # Passed on at once, day and night, but without a sound at night in the recipient's own time.
+            zone = await self._zone_of(session, member.person_id, child.id) or home
+            silent = in_quiet_hours(now, zone)
             relay = Relay(
                 child_id=child.id,
                 sender_id=person.id,
@@ -463,14 +467,14 @@ class Contact:
                 session,
                 member.person_id,
                 "relay_label",
-                {"relay_id": relay.id, "who": sender_relation, "nickname": child.nickname},
+                {"relay_id": relay.id, "who": sender_relation, "nickname": child.nickname, "silent": silent},
                 dedupe_key=f"relay:{relay.id}:label",
             )
             await enqueue(
                 session,
                 member.person_id,
                 "relay_copy",
-                {"from_chat_id": message.chat_id, "message_id": message.message_id},
+                {"from_chat_id": message.chat_id, "message_id": message.message_id, "silent": silent},
                 dedupe_key=f"relay:{relay.id}:copy",
             )
         if await parent_link(session, person.id, child.id) is not None:
@@ -503,6 +507,15 @@ class Contact:
         if await parent_link(session, person.id, child.id) is not None:
             return await caregivers(session, child.id)
         return None
+
+    async def _zone_of(self, session: AsyncSession, person_id: int, child_id: int) -> str | None:
+        """A parent's own time zone, from their call plan for the child; None for a caregiver (at home)."""
+        return await session.scalar(
+            select(CallPlan.timezone)
+            .where(CallPlan.parent_id == person_id, CallPlan.child_id == child_id)
+            .order_by(CallPlan.id.desc())
+            .limit(1)
+        )
 
     async def _relation(self, session: AsyncSession, person: Person, child: Child) -> str:
         link = await caregiver_link(session, person.id, child.id) or await parent_link(session, person.id, child.id)

@@ -362,11 +362,12 @@ def relay_label(params: dict[str, Any], style: Style) -> Rendered:
     text = _("✉️ From {who}, for {nickname}:").format(
         who=escape(who(params["who"], style.language)), nickname=_b(params["nickname"])
     )
-    return Rendered(text, [[(_("↩️ Reply"), kb.callback("ct", "r", params["relay_id"]))]])
+    buttons = [[(_("↩️ Reply"), kb.callback("ct", "r", params["relay_id"]))]]
+    return Rendered(text, buttons, silent=params.get("silent", False))
 
 
 def relay_copy(params: dict[str, Any], style: Style) -> Rendered:
-    return Rendered("", copy_from=(params["from_chat_id"], params["message_id"]))
+    return Rendered("", copy_from=(params["from_chat_id"], params["message_id"]), silent=params.get("silent", False))
 
 
 def relay_undelivered(params: dict[str, Any], style: Style) -> Rendered:

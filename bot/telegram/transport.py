@@ -38,6 +38,7 @@ class Rendered:
     voice: Path | None = None  # an OGG/Opus recording sent as one voice message with `text` as its caption
     # (chat id, message id) of a message a person sent, copied as it is (text, voice, photo…); `text` is unused
     copy_from: tuple[int, int] | None = None
+    silent: bool = False  # delivered without a sound (disable_notification), e.g. a family message at night
 
 
 Render = Callable[[str, dict[str, Any], str], Rendered]  # (kind, params, language)
@@ -54,9 +55,12 @@ class TelegramTransport(Transport):
         except KeyError as exc:
             return Rejected(f"cannot render {message.kind}: missing {exc}")
         keyboard = inline(rendered.buttons) if rendered.buttons else None
+        quiet = rendered.silent or None  # None leaves Telegram's default (a sound) unchanged
         try:
             if rendered.copy_from is not None:
-                sent = await self.bot.copy_message(message.chat_id, *rendered.copy_from, reply_markup=keyboard)
+                sent = await self.bot.copy_message(
+                    message.chat_id, *rendered.copy_from, reply_markup=keyboard, disable_notification=quiet
+                )
             elif rendered.voice is not None:
                 sent = await self.bot.send_voice(
                     message.chat_id,
@@ -64,10 +68,15 @@ class TelegramTransport(Transport):
                     caption=rendered.text,
                     parse_mode=ParseMode.HTML,
                     reply_markup=keyboard,
+                    disable_notification=quiet,
                 )
             elif rendered.photo is None:
                 sent = await self.bot.send_message(
-                    message.chat_id, rendered.text, parse_mode=ParseMode.HTML, reply_markup=keyboard
+                    message.chat_id,
+                    rendered.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard,
+                    disable_notification=quiet,
                 )
             else:
                 # One message, not a photo and a text: the outbox row maps to exactly one Telegram message.
@@ -77,6 +86,7 @@ class TelegramTransport(Transport):
                     caption=rendered.text,
                     parse_mode=ParseMode.HTML,
                     reply_markup=keyboard,
+                    disable_notification=quiet,
                 )
         except tg.TelegramError as exc:
             return classify(exc)

@@ -6,6 +6,8 @@ a long message reaches the counsellor; and a case with a long history still open
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from bot.cases.models import Case, EventKind, Flag
@@ -13,6 +15,7 @@ from bot.cases.severity import Level
 from bot.cases.timeline import add_event
 from bot.checkins.models import Checkin, CheckinStatus
 from bot.checkins.questionnaire import LEFT_OUT
+from bot.checkins.timing import next_slot
 from bot.contact.models import Relay
 from tests import factories
 from tests.e2e.test_case_journeys import add_supervisor, urgent_case
@@ -58,9 +61,21 @@ async def test_a_voice_note_after_sos_reaches_the_case_and_the_counsellor_plays_
     assert "☎️" not in (await supervisor.wait_for_message(lambda m: "Evidence" in m.text)).text
 
 
-async def test_a_parents_unprompted_voice_is_offered_on_with_one_tap(bot, db, emulator, school) -> None:
+def sounded(emulator, method: str, chat_id: int) -> list[bool]:
+    """For each `method` call to the chat: whether it rang (no disable_notification)."""
+    calls = [
+        call for call in emulator.calls if call.method == method and str(call.params.get("chat_id")) == str(chat_id)
+    ]
+    return [str(call.params.get("disable_notification", "false")).lower() != "true" for call in calls]
+
+
+async def test_a_parents_unprompted_voice_is_offered_on_with_one_tap_and_arrives_silently_at_night(
+    bot, db, emulator, school, clock
+) -> None:
     _child_id, users = await family(db, emulator, school)
     grandma, mum = users["grandma"], users["mum"]
+    night = next_slot(clock(), weekday=0, minute_of_day=23 * 60, timezone="Asia/Shanghai")  # 23:00 in the village
+    clock.move_to(night)
 
     mum.send_voice()  # no ✉️ pressed first
     offer = await mum.wait_for_message()
@@ -77,8 +92,15 @@ async def test_a_parents_unprompted_voice_is_offered_on_with_one_tap(bot, db, em
     await mum.wait_for_callback_answers(2)
     assert await count(db, Relay) == 1
 
+    assert sounded(emulator, "copyMessage", GRANDMA) == [False], "a message at night does not wake grandma"
+
+    clock.move_to(night + timedelta(hours=11))  # 10:00 in the village
     mum.send_text("Tell him I miss him")
-    assert "Send this to Grandma?" in (await mum.wait_for_message()).text
+    offer = await mum.wait_for_message()
+    assert "Send this to Grandma?" in offer.text
+    mum.press_button(offer, "Send to Grandma")
+    await grandma.wait_for_message(lambda m: m.text == "Tell him I miss him", timeout=10)
+    assert sounded(emulator, "copyMessage", GRANDMA) == [False, True], "by day it rings as usual"
 
 
 async def test_a_voice_note_mid_check_in_is_kept_and_the_question_asked_again(bot, db, emulator, school, clock):
