@@ -11,8 +11,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.contact import screens as ct
-from bot.contact.service import RELAY_FLOW, Incoming
-from bot.conversations import store
+from bot.contact.service import Incoming
 from bot.onboarding import screens as s
 from bot.telegram import render_contact
 from bot.telegram.handlers import checkins
@@ -80,27 +79,19 @@ async def on_contact_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A voice note, photo or round video: relayed when the person asked to message the family; a voice note
     otherwise goes where it is most likely meant (see checkins.on_voice); a photo or video is offered on."""
-    if update.message.voice is not None and not await _relaying(update, context):
-        await checkins.on_voice(update, context)
-        return
     svc = services(context)
     message = update.message
     incoming = Incoming(message.chat_id, message.message_id)
     async with svc.db.session() as session:
         person = await acting_person(session, update)
-        screens = (
-            await svc.contact.relay(session, person, incoming)
-            or await svc.contact.offer_relay(session, person, incoming)
-            or await svc.contact.offer_relay(session, person, incoming, as_caregiver=True)
-        )
+        screens = await svc.contact.relay(session, person, incoming)
+        if screens is None and message.voice is None:
+            screens = await svc.contact.offer_relay(session, person, incoming) or await svc.contact.offer_relay(
+                session, person, incoming, as_caregiver=True
+            )
         if screens is not None and message.caption:
             screens += await svc.worries.message(session, person, message.caption) or []
+    if screens is None and message.voice is not None:
+        await checkins.on_voice(update, context)
+        return
     await show(update, context, person, screens or [ct.RelayHint()])
-
-
-async def _relaying(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    svc = services(context)
-    async with svc.db.session() as session:
-        person = await acting_person(session, update)
-        conversation = await store.current(session, person.id)
-    return conversation is not None and conversation.flow == RELAY_FLOW
