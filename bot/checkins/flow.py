@@ -200,7 +200,10 @@ class Checkins:
         following = self.questionnaire.next_question(checkin.answers)
         history = await self._history(session, checkin)
         note_level = level_of_scan(self.scanner.scan(checkin.note)) if checkin.note else Level.NONE
-        assessment = assess(self.questionnaire, checkin.answers, history, free_text_level=note_level)
+        left_words = bool(checkin.note or checkin.voice_file_id)
+        assessment = assess(
+            self.questionnaire, checkin.answers, history, free_text_level=note_level, for_counsellor=left_words
+        )
         finished = following is None
         flagged = checkin.flagged_level or Level.NONE
         # Mid-way only what cannot wait is flagged; the score-based routine level needs every answer.

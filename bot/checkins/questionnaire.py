@@ -391,9 +391,15 @@ def _number(value: float) -> str:
 
 
 def assess(
-    q: Questionnaire, answers: Mapping[str, str], history: History, *, free_text_level: Level = Level.NONE
+    q: Questionnaire,
+    answers: Mapping[str, str],
+    history: History,
+    *,
+    free_text_level: Level = Level.NONE,
+    for_counsellor: bool = False,
 ) -> Assessment:
-    """The severity of one check-in. Works on partial answers too, and more answers never lower the level."""
+    """The severity of one check-in. Works on partial answers too, and more answers never lower the level.
+    `for_counsellor`: the caregiver left words or a voice note, which a counsellor must hear even in a calm week."""
     flags: list[tuple[Level, str]] = []
     score = 0
     no_contact = False
@@ -420,6 +426,8 @@ def assess(
     if free_text_level != Level.NONE:
         reason = REASON_FREE_TEXT_URGENT if free_text_level == Level.URGENT else REASON_FREE_TEXT_CONCERN
         flags.append((free_text_level, reason))
+    elif for_counsellor:
+        flags.append((Level.ROUTINE, REASON_FOR_COUNSELLOR))
 
     flags.sort(key=lambda flag: -flag[0].rank)  # stable: equal levels keep the order they were answered in
     return Assessment(

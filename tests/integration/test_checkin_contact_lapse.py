@@ -23,8 +23,11 @@ CALM = {"mood": "no", "withdrawn": "no", "sleep_eating": "no", "temper": "no", "
 REST = {"wish_to_die": "no", "self_harm": "no", "hurt_by_others": "no", "caregiver": "fine"}
 
 
-async def answer_check_in(db, flow: Checkins, caregiver_id: int, child_id: int, parents: str) -> list:
-    """Answers each question the check-in asks (which depends on the child's age and what was asked lately)."""
+async def answer_check_in(
+    db, flow: Checkins, caregiver_id: int, child_id: int, parents: str, voice_file_id: str | None = None
+) -> list:
+    """Answers each question the check-in asks (which depends on the child's age and what was asked lately),
+    with a voice note sent after the first answer when one is given."""
     answers = {**CALM, "fears": "no", "phone_use": "no", "parents": parents, **REST, "anything_else": "skip"}
     async with db.session() as session:
         person = await session.get(Person, caregiver_id)
@@ -36,6 +39,9 @@ async def answer_check_in(db, flow: Checkins, caregiver_id: int, child_id: int, 
             screens = await flow.answer(
                 session, person, asked.checkin_id, asked.question.id, answers[asked.question.id]
             )
+            if voice_file_id is not None:
+                screens = await flow.keep_note(session, person, voice_file_id=voice_file_id)
+                voice_file_id = None
     return screens
 
 
@@ -86,3 +92,13 @@ async def test_the_caregivers_own_coping_is_asked_once_in_four_weeks_and_questio
     assert "caregiver" in await opening(family.child_ids[0])
     days.append(NOW + timedelta(weeks=4, days=1))
     assert "caregiver" not in await opening(family.child_ids[0]), "four weeks on, she is asked again"
+
+
+async def test_a_voice_note_in_a_calm_check_in_still_reaches_the_counsellor(db) -> None:
+    school = await factories.school(db, "青山小学", counsellors=(10,), now=NOW)
+    family = await factories.family(db, school, 100, now=NOW)
+    content = factories.CONTENT
+    flow = Checkins(content.pack, content.checkins, content.scanner, clock=lambda: NOW)
+    await answer_check_in(db, flow, family.caregiver_id, family.child_ids[0], parents="often", voice_file_id="v1")
+    [flag] = await flags(db)
+    assert (flag.level.value, flag.reasons, flag.voice_file_id) == ("routine", ["for_counsellor"], "v1")

@@ -447,3 +447,10 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
     (directory / "safety.yaml").unlink()
     with pytest.raises(ContentError, match=r"safety\.yaml: file is missing"):
         load_checkin_content(directory)
+
+
+def test_words_left_for_the_counsellor_reach_them_even_in_a_calm_week(content: CheckinContent) -> None:
+    calm = assess(content.weekly, calm_week(anything_else=ANSWERED), NO_HISTORY, for_counsellor=True)
+    assert (calm.level, calm.reasons) == (Level.ROUTINE, ("for_counsellor",))
+    worrying = assess(content.weekly, calm_week(), NO_HISTORY, free_text_level=Level.HIGH, for_counsellor=True)
+    assert worrying.reasons == ("free_text_concern",), "words that read as risk say so, once"
