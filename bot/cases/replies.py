@@ -86,6 +86,13 @@ async def add_reply(
     if case.status is CaseStatus.TAKEN:
         case.status = CaseStatus.IN_CONTACT
         add_event(session, case, EventKind.IN_CONTACT, actor_id=None, now=now)
+    await tell_counsellors(session, case, words=words, voice=voice_file_id is not None)
+    school = await session.get(School, case.school_id)
+    return [cx.ReplySent(school.name)]
+
+
+async def tell_counsellors(session: AsyncSession, case: Case, *, words: str, voice: bool) -> None:
+    """The case's counsellor, or else the school's counsellors, hear at once that the family sent something."""
     child = await session.get(Child, case.child_id)
     recipients = [case.assigned_to_id] if case.assigned_to_id else await _counsellors(session, case)
     for counsellor_id in recipients:
@@ -93,12 +100,10 @@ async def add_reply(
             session,
             counsellor_id,
             "caregiver_reply",
-            {"case_id": case.id, "nickname": child.nickname, "voice": voice_file_id is not None},
+            {"case_id": case.id, "nickname": child.nickname, "voice": voice},
             private={"text": words},
             priority=Priority.URGENT if case.severity.value == "urgent" else Priority.NORMAL,
         )
-    school = await session.get(School, case.school_id)
-    return [cx.ReplySent(school.name)]
 
 
 async def _counsellors(session: AsyncSession, case: Case) -> list[int]:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases.flags import Evidence, raise_flag
 from bot.cases.models import Case, CaseStatus, Flag, FlagSource
-from bot.cases.replies import add_reply
+from bot.cases.replies import add_reply, tell_counsellors
 from bot.cases.severity import Level
 from bot.checkins import screens as cs
 from bot.checkins.questionnaire import (
@@ -110,13 +110,17 @@ class Worries:
             flag.note = text.strip()
         if voice_file_id is not None:
             flag.voice_file_id = voice_file_id
-        child = await session.get(Child, (await session.get(Case, flag.case_id)).child_id)
+        case = await session.get(Case, flag.case_id)
+        child = await session.get(Child, case.child_id)
         screens: list = [cs.NoteReceived(child.nickname)]
         level = level_of_scan(self.scanner.scan(text)) if text else Level.NONE
         if level.rank > flag.level.rank:
             # The words say more than the button did: a new, higher flag reaches the counsellors again.
             await self._flag(session, person, child, level, FlagSource.MESSAGE, _reasons_of(level), text)
             screens.insert(0, await self._advice(session, child, level))
+        else:
+            # The alert went out already: whoever handles the case hears the words or the voice note now.
+            await tell_counsellors(session, case, words=flag.note or "", voice=voice_file_id is not None)
         return screens
 
     async def message(self, session: AsyncSession, person: Person, text: str) -> list | None:

@@ -41,10 +41,11 @@ async def test_a_voice_note_after_sos_reaches_the_case_and_the_counsellor_plays_
     assert "记下了" in (await grandma.wait_for_message()).text
     grandma.send_voice()
     assert "老师会听" in (await grandma.wait_for_message()).text
+    told = await teacher.wait_for_message(lambda m: "🎤" in m.text, timeout=10)
+    assert "小红" in told.text, "the counsellor hears at once that a voice note came"
     grandma.send_voice()  # and later, once more: it joins the open case too
     assert "已发给" in (await grandma.wait_for_message()).text
-    told = await teacher.wait_for_message(lambda m: "回复" in m.text, timeout=10)
-    assert "🎤" in told.text
+    assert "🎤" in (await teacher.wait_for_message(lambda m: "🎤" in m.text, timeout=10)).text
 
     teacher.press_button(alert, "📂")
     card = await teacher.wait_for_message(lambda m: "依据" in m.text)
