@@ -3,8 +3,7 @@
 Both raise a flag at once and answer with the safety reply. Free text a caregiver or parent sends outside any
 question is scanned too; when it reads as risk and the person has several children, every one of them is
 flagged, because a missed flag costs far more than a counsellor closing one that was about a sibling.
-Words or a voice note sent after the button, or later to the counsellor, join the child's open case: nothing a
-grandparent says to the school is dropped.
+Words or a voice note sent after the button join its flag and reach the counsellor at once.
 """
 
 from __future__ import annotations
@@ -13,20 +12,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases.flags import Evidence, raise_flag
-from bot.cases.models import Case, CaseStatus, Flag, FlagSource
-from bot.cases.replies import add_reply, tell_counsellors
+from bot.cases.models import Case, Flag, FlagSource
+from bot.cases.replies import tell_counsellors
 from bot.cases.severity import Level
 from bot.checkins import screens as cs
-from bot.checkins.questionnaire import (
-    REASON_FOR_COUNSELLOR,
-    REASON_FREE_TEXT_CONCERN,
-    REASON_FREE_TEXT_URGENT,
-    CheckinContent,
-)
+from bot.checkins.questionnaire import REASON_FREE_TEXT_CONCERN, REASON_FREE_TEXT_URGENT, CheckinContent
 from bot.content import ContentPack
 from bot.conversations import store
 from bot.db.base import utcnow
@@ -42,10 +35,6 @@ from bot.schools.models import School
 
 NOTE_FLOW = "worry_note"
 NOTE_STEP = "note"
-# Typed words outside any question go to the counsellor when they are this long, or name the counsellor and are
-# at least MENTION_LENGTH long: a whole message, not a "谢谢老师".
-LONG_MESSAGE = 30
-MENTION_LENGTH = 8
 
 
 def _reasons_of(level: Level) -> tuple[str, ...]:
@@ -136,48 +125,6 @@ class Worries:
         advice = await self._advice(session, children[0], level)
         return [replace(advice, nickname=" / ".join(child.nickname for child in children))]
 
-    def pointer(self, text: str) -> list | None:
-        """An everyday question ("孩子发烧怎么办") gets the content pack's pointer to local help; None otherwise."""
-        pointer = self.texts.safety.pointer_for(text)
-        return None if pointer is None else [cs.Pointer(pointer.reply)]
-
-    async def for_counsellor(
-        self,
-        session: AsyncSession,
-        person: Person,
-        *,
-        text: str | None = None,
-        voice_file_id: str | None = None,
-        open_case_only: bool = False,
-    ) -> list | None:
-        """A voice note, or a whole message, sent outside any question: it joins the open case of a child in the
-        person's care; with no case open (and not `open_case_only`) it reaches the counsellor as a routine flag.
-        None when it is not for the counsellor, or the person has no child."""
-        if text is not None and not self._addressed(text):
-            return None
-        children = await families.children_in_care_of(session, person.id)
-        if not children:
-            return None
-        case = await session.scalar(
-            select(Case)
-            .where(Case.child_id.in_([child.id for child in children]), Case.status != CaseStatus.CLOSED)
-            .order_by(Case.updated_at.desc(), Case.id.desc())
-        )
-        if case is not None:
-            return await add_reply(session, person, case, text=text, voice_file_id=voice_file_id, now=self.clock())
-        if open_case_only:
-            return None
-        reasons = (REASON_FOR_COUNSELLOR,)
-        for child in children:
-            await self._flag(session, person, child, Level.ROUTINE, FlagSource.MESSAGE, reasons, text, voice_file_id)
-        return [cs.NoteReceived(" / ".join(child.nickname for child in children))]
-
-    def _addressed(self, text: str) -> bool:
-        words = text.strip()
-        if len(words) >= LONG_MESSAGE:
-            return True
-        return len(words) >= MENTION_LENGTH and self.texts.safety.names_counsellor(words)
-
     async def _child(self, session: AsyncSession, person: Person, child_id: int) -> Child | None:
         children = await families.children_in_care_of(session, person.id)
         return next((child for child in children if child.id == child_id), None)
@@ -186,13 +133,13 @@ class Worries:
         menu = self.texts.worried
         return cs.AskWorry(child.id, child.nickname, menu.prompt, tuple(menu.choices))
 
-    async def _flag(self, session, person, child, level, source, reasons, note, voice_file_id=None):
+    async def _flag(self, session, person, child, level, source, reasons, note):
         return await raise_flag(
             session,
             child=child,
             level=level,
             source=source,
-            evidence=Evidence(reasons=tuple(reasons), note=note, voice_file_id=voice_file_id),
+            evidence=Evidence(reasons=tuple(reasons), note=note),
             raised_by_id=person.id,
             now=self.clock(),
         )

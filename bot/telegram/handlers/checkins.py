@@ -117,9 +117,9 @@ async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 or await svc.checkins.note(session, person, voice_file_id=file_id)
                 or await svc.checkins.keep_note(session, person, voice_file_id=file_id)
                 or await svc.contact.offer_relay(session, person, incoming)
-                or await svc.worries.for_counsellor(session, person, voice_file_id=file_id, open_case_only=True)
+                or await svc.unprompted.for_counsellor(session, person, voice_file_id=file_id, open_case_only=True)
                 or await svc.contact.offer_relay(session, person, incoming, as_caregiver=True)
-                or await svc.worries.for_counsellor(session, person, voice_file_id=file_id)
+                or await svc.unprompted.for_counsellor(session, person, voice_file_id=file_id)
                 or [cs.VoiceNotHeard()]
             )
     await show(update, context, person, screens)

@@ -187,10 +187,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             screens
             or await svc.onboarding.text(session, person, text)
             or await svc.worries.message(session, person, text)
-            or svc.worries.pointer(text)
+            or svc.unprompted.pointer(text)
             or await svc.checkins.keep_note(session, person, text=text)
             or await svc.contact.offer_relay(session, person, Incoming(message.chat_id, message.message_id))
-            or await svc.worries.for_counsellor(session, person, text=text)
+            or await svc.unprompted.for_counsellor(session, person, text=text)
             or [await home_screen(session, person)]
         )
     await show(update, context, person, screens)
