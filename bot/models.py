@@ -31,6 +31,7 @@ from bot.guidance.models import GuidanceDelivery, GuidanceSchedule
 from bot.invites.models import FailedCodeAttempt, Invite
 from bot.outbox.models import ChatPause, OutboxMessage
 from bot.people.models import Person
+from bot.safety.phones import CaregiverPhone
 from bot.schools.models import RegionSupervisor, School, SchoolCounsellor
 from bot.telegram.commands_models import ChatCommands
 from bot.telegram.inbox_models import InboundUpdate
@@ -42,6 +43,7 @@ __all__ = [
     "CallPlan",
     "CallProposal",
     "CaregiverLink",
+    "CaregiverPhone",
     "Case",
     "CaseAlert",
     "CaseEvent",

@@ -30,14 +30,13 @@ from bot.cases import deadlines, routing, staff
 from bot.cases.models import Case, CaseAlert, CaseStatus, CaseTimer, Flag
 from bot.cases.severity import Level
 from bot.outbox.enqueue import enqueue
-from bot.outbox.models import OutboxMessage, OutboxStatus, Priority
+from bot.outbox.models import EDITS, EDITS_ROW, OutboxMessage, OutboxStatus, Priority
 from bot.people.models import Person
 from bot.schools.models import School
 
 KIND = "case_alert"
 NOBODY_REACHED = "nobody_reached"  # to the family, when an alert they were told about reached nobody
-# Params of a case_alert row: the Telegram message it edits, and how many reports came after the first.
-EDITS = "edit_message_id"
+# Params of a case_alert row: how many reports came after the first (EDITS: the message it replaces).
 UPDATES = "updates"
 LIVE = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT)
 NOTE_LENGTH = 300
@@ -66,15 +65,13 @@ async def send(session: AsyncSession, alert: Alert, person_id: int, *, news: boo
         merged = {**alert.params, UPDATES: message.params.get(UPDATES, 0) + 1, "opened": message.params["opened"]}
         if message.status is OutboxStatus.PENDING and await _rewrite(session, message, alert, merged):
             return True
-        if not news and message.status is OutboxStatus.SENT and message.telegram_message_id is not None:
-            edit = await _enqueue(session, person_id, alert, {**merged, EDITS: message.telegram_message_id})
+        if not news and (edits := _edit_of(message)) is not None:
+            edit = await _enqueue(session, person_id, alert, {**merged, **edits})
             if edit is not None:
                 record.outbox_id = edit.id  # the message now shows this row's text: a later update starts from it
             return edit is not None
         if message.status in LIVE:
-            # News, or the alert is on its way right now (no message to edit yet): a new message, which still
-            # counts the reports since the first.
-            params = merged
+            params = merged  # news: a new message, which still counts the reports since the first
     message = await _enqueue(session, person_id, alert, params)
     if message is None:
         return False
@@ -101,7 +98,7 @@ async def reroute_alerts_of(session: AsyncSession, person_id: int, now: datetime
             continue  # it arrived, or is on its way: they were told
         school = await session.get(School, case.school_id)
         recipients, _audience = await routing.recipients_for(session, case, school, only_assignee=False)
-        params = {key: value for key, value in message.params.items() if key not in (EDITS, UPDATES)}
+        params = {key: value for key, value in message.params.items() if key not in (EDITS, EDITS_ROW, UPDATES)}
         if case.assigned_to_id == person_id:
             params.pop("taken_by", None)  # theirs no more: see below
         alert = Alert(
@@ -182,12 +179,12 @@ async def _restate(
         restated = Alert(case_id, params["flag_id"], params, text, Priority(message.priority), message.not_before)
         if message.status is OutboxStatus.PENDING and await _rewrite(session, message, restated, params):
             continue
-        if message.status is OutboxStatus.SENT and message.telegram_message_id is not None:
+        if (edits := _edit_of(message)) is not None:
             edit = await enqueue(
                 session,
                 person_id,
                 KIND,
-                {**params, EDITS: message.telegram_message_id},
+                {**params, **edits},
                 private={"note": text} if text else None,
                 priority=Priority(message.priority),
                 dedupe_key=None if dedupe is None else f"{dedupe}:{person_id}",
@@ -236,6 +233,15 @@ async def _take_back_told(
     )
 
 
+def _edit_of(message: OutboxMessage) -> dict[str, int] | None:
+    """How a new row replaces `message` in place: the Telegram message, or the row still sending it."""
+    if message.status is OutboxStatus.SENT and message.telegram_message_id is not None:
+        return {EDITS: message.telegram_message_id}
+    if message.status is OutboxStatus.SENDING:
+        return {EDITS_ROW: message.id}
+    return None
+
+
 async def _last(session: AsyncSession, case_id: int, person_id: int) -> tuple[CaseAlert, OutboxMessage] | None:
     row = (
         await session.execute(
@@ -251,8 +257,8 @@ async def _last(session: AsyncSession, case_id: int, person_id: int) -> tuple[Ca
 
 async def _rewrite(session: AsyncSession, message: OutboxMessage, alert: Alert, params: dict[str, Any]) -> bool:
     """Make a queued alert say the latest; False when the sender claimed it meanwhile."""
-    if message.params.get(EDITS) is not None:
-        params = {**params, EDITS: message.params[EDITS]}
+    # A queued edit stays an edit of the same message.
+    params = {**params, **{key: message.params[key] for key in (EDITS, EDITS_ROW) if key in message.params}}
     rewritten = await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message.id, OutboxMessage.status == OutboxStatus.PENDING)

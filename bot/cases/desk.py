@@ -47,6 +47,7 @@ from bot.onboarding import screens as s
 from bot.outbox.enqueue import enqueue
 from bot.outbox.models import OutboxMessage, Priority
 from bot.people.models import Person
+from bot.safety.phones import phone_of
 from bot.schools.models import RegionSupervisor, School, SchoolCounsellor
 
 FLOW = "case_text"
@@ -138,7 +139,7 @@ class Desk:
         school = await session.get(School, case.school_id)
         caregivers = (
             await session.execute(
-                select(Person.display_name, CaregiverLink.relation)
+                select(Person.id, Person.display_name, CaregiverLink.relation)
                 .join(CaregiverLink, CaregiverLink.person_id == Person.id)
                 .where(CaregiverLink.child_id == child.id)
             )
@@ -172,7 +173,13 @@ class Desk:
             nickname=child.nickname,
             age=age_of(child, now),
             grade=child.grade,
-            caregivers=tuple((name, relation.value) for name, relation in caregivers),
+            caregivers=tuple(
+                # The family's phone number is for the counsellors of the child's school only.
+                [
+                    (name, relation.value, await phone_of(session, person_id) if staff.counsels(case) else None)
+                    for person_id, name, relation in caregivers
+                ]
+            ),
             parents=await self._parents(session, child.id, now),
             assignee=names.get(case.assigned_to_id),
             opened_at=case.opened_at,

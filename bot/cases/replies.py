@@ -6,9 +6,11 @@ the child, so an old or forged button cannot attach words to someone else's case
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases import routing
 from bot.cases import screens as cx
 from bot.cases.models import Case, CaseStatus, EventKind
 from bot.cases.timeline import add_event
@@ -20,7 +22,7 @@ from bot.onboarding import screens as s
 from bot.outbox.enqueue import enqueue
 from bot.outbox.models import Priority
 from bot.people.models import Person
-from bot.schools.models import School, SchoolCounsellor
+from bot.schools.models import School
 
 FLOW = "case_reply"
 REPLY_MAX = 2000
@@ -49,33 +51,7 @@ class Replies:
         await store.end(session, conversation)
         if case is None:
             return [s.StaleButton()]
-        words = (text or "").strip()[:REPLY_MAX]
-        now = self.clock()
-        add_event(
-            session,
-            case,
-            EventKind.CAREGIVER_REPLY,
-            actor_id=person.id,
-            now=now,
-            text=voice_file_id or words,
-            voice=voice_file_id is not None,
-        )
-        if case.status is CaseStatus.TAKEN:
-            case.status = CaseStatus.IN_CONTACT
-            add_event(session, case, EventKind.IN_CONTACT, actor_id=None, now=now)
-        child = await session.get(Child, case.child_id)
-        recipients = [case.assigned_to_id] if case.assigned_to_id else await self._counsellors(session, case)
-        for counsellor_id in recipients:
-            await enqueue(
-                session,
-                counsellor_id,
-                "caregiver_reply",
-                {"case_id": case.id, "nickname": child.nickname, "voice": voice_file_id is not None},
-                private={"text": words},
-                priority=Priority.URGENT if case.severity.value == "urgent" else Priority.NORMAL,
-            )
-        school = await session.get(School, case.school_id)
-        return [cx.ReplySent(school.name)]
+        return await add_reply(session, person, case, text=text, voice_file_id=voice_file_id, now=self.clock())
 
     async def _case(self, session: AsyncSession, person: Person, case_id: int) -> Case | None:
         case = await session.get(Case, case_id)
@@ -85,8 +61,47 @@ class Replies:
             return None
         return case
 
-    async def _counsellors(self, session: AsyncSession, case: Case) -> list[int]:
-        rows = await session.scalars(
-            select(SchoolCounsellor.person_id).where(SchoolCounsellor.school_id == case.school_id)
+
+async def add_reply(
+    session: AsyncSession,
+    person: Person,
+    case: Case,
+    *,
+    text: str | None = None,
+    voice_file_id: str | None = None,
+    now: datetime,
+) -> list:
+    """Words or a voice note from the family join the case's timeline and reach its counsellor."""
+    words = (text or "").strip()[:REPLY_MAX]
+    add_event(
+        session,
+        case,
+        EventKind.CAREGIVER_REPLY,
+        actor_id=person.id,
+        now=now,
+        text=voice_file_id or words,
+        voice=voice_file_id is not None,
+    )
+    if case.status is CaseStatus.TAKEN:
+        case.status = CaseStatus.IN_CONTACT
+        add_event(session, case, EventKind.IN_CONTACT, actor_id=None, now=now)
+    await tell_counsellors(session, case, words=words, voice=voice_file_id is not None)
+    school = await session.get(School, case.school_id)
+    return [cx.ReplySent(school.name)]
+
+
+async def tell_counsellors(session: AsyncSession, case: Case, *, words: str, voice: bool) -> None:
+    """The case's counsellor, or else the school's reachable room (routing.py), hear at once that the family sent
+    something."""
+    child = await session.get(Child, case.child_id)
+    school = await session.get(School, case.school_id)
+    recipients, _audience = await routing.recipients_for(session, case, school, only_assignee=True)
+    for counsellor_id in recipients:
+        await enqueue(
+            session,
+            counsellor_id,
+            "caregiver_reply",
+            {"case_id": case.id, "nickname": child.nickname, "voice": voice},
+            private={"text": words},
+            priority=Priority.URGENT if case.severity.value == "urgent" else Priority.NORMAL,
         )
-        return list(rows.all())

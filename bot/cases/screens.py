@@ -115,7 +115,7 @@ class Card:
     nickname: str
     age: int
     grade: str | None
-    caregivers: tuple[tuple[str, str], ...]  # (name, relation)
+    caregivers: tuple[tuple[str, str, str | None], ...]  # (name, relation, phone number given for the counsellor)
     parents: tuple[ParentView, ...]
     assignee: str | None
     opened_at: datetime

@@ -17,7 +17,7 @@ from bot.cases.flags import Evidence, raise_flag
 from bot.cases.models import FlagSource
 from bot.cases.severity import Level
 from bot.checkins.models import Checkin, CheckinOrigin, CheckinStatus
-from bot.checkins.planning import plan_next, schedule_of
+from bot.checkins.planning import opening_answers, plan_next, schedule_of
 from bot.checkins.questionnaire import Questionnaire, assess_missed
 from bot.checkins.timing import outside_quiet_hours
 from bot.db import Database
@@ -106,6 +106,7 @@ async def _open(session: AsyncSession, checkin_id: int, q: Questionnaire, now: d
         return
     report.opened += 1
     checkin.questionnaire_version = q.version
+    checkin.answers = await opening_answers(session, q, checkin.caregiver_id, child, now, opening=checkin.id)
     await enqueue(
         session,
         checkin.caregiver_id,

@@ -110,6 +110,7 @@ class Checkins:
             questionnaire_version=self.questionnaire.version,
             due_at=now,
             opened_at=now,
+            answers=await planning.opening_answers(session, self.questionnaire, person.id, child, now, opening=None),
         )
         session.add(checkin)
         await session.flush()
@@ -178,11 +179,19 @@ class Checkins:
         if pair is None:
             return None
         waiting = self.questionnaire.next_question(pair.checkin.answers)
-        if text is not None:
-            pair.checkin.note = text.strip()
-        if voice_file_id is not None:
-            pair.checkin.voice_file_id = voice_file_id
+        _attach(pair.checkin, text, voice_file_id)
         return await self._record(session, pair, waiting, ANSWERED)
+
+    async def keep_note(
+        self, session: AsyncSession, person: Person, *, text: str | None = None, voice_file_id: str | None = None
+    ) -> list | None:
+        """Words or a voice note sent while a check-in waits for a button: kept with the check-in (the counsellor
+        sees them with its answers), and the question is asked again. None when no check-in is under way."""
+        pair = await self._under_way(session, person)
+        if pair is None:
+            return None
+        _attach(pair.checkin, text, voice_file_id)
+        return [cs.NoteKept(pair.child.nickname), *await self._prompt(session, pair)]
 
     async def _record(self, session: AsyncSession, pair: _Pair, question: Question, option_id: str) -> list:
         checkin, now = pair.checkin, self.clock()
@@ -191,7 +200,10 @@ class Checkins:
         following = self.questionnaire.next_question(checkin.answers)
         history = await self._history(session, checkin)
         note_level = level_of_scan(self.scanner.scan(checkin.note)) if checkin.note else Level.NONE
-        assessment = assess(self.questionnaire, checkin.answers, history, free_text_level=note_level)
+        left_words = bool(checkin.note or checkin.voice_file_id)
+        assessment = assess(
+            self.questionnaire, checkin.answers, history, free_text_level=note_level, for_counsellor=left_words
+        )
         finished = following is None
         flagged = checkin.flagged_level or Level.NONE
         # Mid-way only what cannot wait is flagged; the score-based routine level needs every answer.
@@ -258,7 +270,7 @@ class Checkins:
         if question.kind == "free_text":
             return [cs.AskNote(checkin.id, nickname, question)]
         number, total = self.questionnaire.progress(checkin.answers)
-        intro = None if checkin.answers else self.questionnaire.intro
+        intro = None if self.questionnaire.begun(checkin.answers) else self.questionnaire.intro
         return [cs.AskQuestion(checkin.id, nickname, question, number, total, intro=intro)]
 
     async def _waiting_for_note(self, session: AsyncSession, person: Person) -> _Pair | None:
@@ -272,6 +284,16 @@ class Checkins:
             if waiting is not None and waiting.kind == "free_text":
                 return await self._own(session, person, checkin.id, lock=True)
         return None
+
+    async def _under_way(self, session: AsyncSession, person: Person) -> _Pair | None:
+        """The check-in this caregiver is answering: open, begun, and the one they touched last."""
+        open_ones = await session.scalars(
+            select(Checkin)
+            .where(Checkin.caregiver_id == person.id, Checkin.status == CheckinStatus.OPEN)
+            .order_by(Checkin.updated_at.desc(), Checkin.id.desc())
+        )
+        begun = next((checkin for checkin in open_ones.all() if self.questionnaire.begun(checkin.answers)), None)
+        return None if begun is None else await self._own(session, person, begun.id, lock=True)
 
     async def _next_waiting(self, session: AsyncSession, done: Checkin) -> list:
         other = await session.scalar(
@@ -345,3 +367,11 @@ class Checkins:
         """Whether a reply may say a counsellor was told: someone reachable has the alert of this check-in's case."""
         case_id = await session.scalar(select(Flag.case_id).where(Flag.checkin_id == checkin.id).limit(1))
         return case_id is not None and await alerts.anyone_told(session, case_id)
+
+
+def _attach(checkin: Checkin, text: str | None, voice_file_id: str | None) -> None:
+    """Words add to what the caregiver said earlier in this check-in; a voice note replaces an earlier one."""
+    if text is not None:
+        checkin.note = "\n".join(part for part in (checkin.note, text.strip()) if part)
+    if voice_file_id is not None:
+        checkin.voice_file_id = voice_file_id

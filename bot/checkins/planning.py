@@ -6,14 +6,16 @@ A unique (caregiver, child, due_at) constraint means planning twice never create
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases.flags import age_of
 from bot.checkins.models import Checkin, CheckinOrigin, CheckinSchedule, CheckinStatus
+from bot.checkins.questionnaire import LEFT_OUT, Questionnaire
 from bot.checkins.timing import next_slot
-from bot.families.models import CaregiverLink
+from bot.families.models import CaregiverLink, Child
 
 
 async def plan_for_new_child(session: AsyncSession, caregiver_id: int, child_id: int, timezone: str, now: datetime):
@@ -75,3 +77,28 @@ async def move_slot(
     )
     for child_id in child_ids.all():
         await plan_next(session, schedule, child_id, now)
+
+
+async def opening_answers(
+    session: AsyncSession, q: Questionnaire, caregiver_id: int, child: Child, now: datetime, *, opening: int | None
+) -> dict[str, str]:
+    """What a check-in opens with: the questions it leaves out for the child's age, and those with `every_weeks`
+    (the caregiver's own coping) answered lately, or waiting in another open check-in (a second child's, the
+    same evening). `opening` is the id of the check-in being opened, when it already has one."""
+    asked_lately = set()
+    for question in q.questions:
+        if question.every_weeks is None:
+            continue
+        recent = await session.execute(
+            select(Checkin.status, Checkin.answers).where(
+                Checkin.caregiver_id == caregiver_id,
+                Checkin.opened_at >= now - timedelta(weeks=question.every_weeks),
+                Checkin.id != opening if opening is not None else true(),
+            )
+        )
+        for status, answers in recent.all():
+            answer = answers.get(question.id)
+            waiting = status is CheckinStatus.OPEN and answer is None
+            if waiting or answer not in (None, LEFT_OUT):
+                asked_lately.add(question.id)
+    return q.left_out(age_of(child, now), asked_lately)

@@ -8,7 +8,7 @@ neither Telegram nor the database, so any channel can drive it.
 from __future__ import annotations
 
 import string
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal, cast
@@ -25,6 +25,9 @@ ContentId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,23}$")]
 # A free-text question is answered with one of these instead of an option id.
 ANSWERED = "answered"
 SKIPPED = "skipped"
+# A question this check-in does not ask (outside the child's age band, or asked of the caregiver lately): set
+# when the check-in opens, so that its length is known from the start and stays true.
+LEFT_OUT = "left_out"
 
 LABEL_MAX = {"zh_Hans": 20, "en": 30}
 QUESTION_MAX = 400
@@ -37,6 +40,7 @@ REASON_NO_PARENT_CONTACT = "no_parent_contact"
 REASON_MISSED = "missed_checkins"
 REASON_FREE_TEXT_URGENT = "free_text_urgent"
 REASON_FREE_TEXT_CONCERN = "free_text_concern"
+REASON_FOR_COUNSELLOR = "for_counsellor"  # words a caregiver addressed to the counsellor, no risk read in them
 COMPUTED_REASONS = (
     REASON_SYMPTOM_SCORE,
     REASON_SYMPTOM_RISE,
@@ -44,6 +48,7 @@ COMPUTED_REASONS = (
     REASON_MISSED,
     REASON_FREE_TEXT_URGENT,
     REASON_FREE_TEXT_CONCERN,
+    REASON_FOR_COUNSELLOR,
 )
 REASON_PLACEHOLDERS = frozenset({"score", "max", "rise", "average", "contact_weeks", "missed"})
 
@@ -122,17 +127,33 @@ class Option(_Strict):
         return self
 
 
+class AgeBand(_Strict):
+    min: int = Field(default=0, ge=0)
+    max: int = Field(default=18, ge=0)
+
+
 class Question(_Strict):
     id: ContentId
+    topic: Localised  # a few words for the case card: "睡觉吃饭", "sleep and meals"
     text: Localised
     kind: Literal["choice", "free_text"] = "choice"
     options: list[Option] = Field(default_factory=list)
     skip_label: Localised | None = None
+    ages: AgeBand | None = None  # asked only about a child of these ages (years, inclusive)
+    every_weeks: int | None = Field(default=None, ge=2)  # asked of a caregiver at most once in so many weeks
+
+    def asked_at(self, age: int) -> bool:
+        return self.ages is None or self.ages.min <= age <= self.ages.max
 
     @field_validator("text")
     @classmethod
     def _fits(cls, value: Localised) -> Localised:
         return _check_text(value, allowed=frozenset({"child"}), max_length=QUESTION_MAX)
+
+    @field_validator("topic")
+    @classmethod
+    def _short_topic(cls, value: Localised) -> Localised:
+        return _check_text(value, max_length=LABEL_MAX)
 
     @field_validator("skip_label")
     @classmethod
@@ -213,7 +234,8 @@ class Questionnaire(_Strict):
     @field_validator("intro")
     @classmethod
     def _intro_fits(cls, value: Localised) -> Localised:
-        return _check_text(value, allowed=frozenset({"child"}), max_length=QUESTION_MAX)
+        # {count}: how many questions there are, counted by the code so the intro never says a wrong number.
+        return _check_text(value, allowed=frozenset({"child", "count"}), max_length=QUESTION_MAX)
 
     @field_validator("reasons")
     @classmethod
@@ -266,6 +288,10 @@ class Questionnaire(_Strict):
     def _check_scoring(self) -> None:
         main = {question.id: question for question in self.questions}
         top = 0
+        for item in [*self.scoring.symptom_items, self.scoring.parent_contact.question]:
+            question = main.get(item)
+            if question is not None and (question.ages is not None or question.every_weeks is not None):
+                raise ValueError(f"question {item!r} is scored, so it is asked every week at every age")
         for item in self.scoring.symptom_items:
             question = main.get(item)
             if question is None or question.kind != "choice":
@@ -294,7 +320,11 @@ class Questionnaire(_Strict):
         Stops at the first unanswered question, which is yielded with no option; answers off that path are ignored
         so that a stale follow-up answer can never raise a flag.
         """
-        for number, main in enumerate(self.questions, start=1):
+        number = 0
+        for main in self.questions:
+            if answers.get(main.id) == LEFT_OUT:
+                continue
+            number += 1
             question: Question | None = main
             while question is not None:
                 answer = answers.get(question.id)
@@ -317,12 +347,28 @@ class Questionnaire(_Strict):
         return None
 
     def progress(self, answers: Mapping[str, str]) -> tuple[int, int]:
-        """(number of the question to ask now, number of main questions); a follow-up shares its question's number."""
-        total = len(self.questions)
+        """(number of the question to ask now, number of main questions asked); a follow-up shares its question's
+        number, and questions left out of this check-in are not counted."""
+        total = self.length(answers)
         for number, question, _option in self._flow(answers):
             if question.id not in answers:
                 return number, total
         return total, total
+
+    def begun(self, answers: Mapping[str, str]) -> bool:
+        return any(answer != LEFT_OUT for answer in answers.values())
+
+    def length(self, answers: Mapping[str, str]) -> int:
+        return sum(1 for question in self.questions if answers.get(question.id) != LEFT_OUT)
+
+    def left_out(self, age: int, asked_lately: Collection[str]) -> dict[str, str]:
+        """The answers a check-in opens with: the questions it will not ask about a child of this age, nor again
+        of a caregiver who answered them lately (`asked_lately`, ids of questions with `every_weeks`)."""
+        return {
+            question.id: LEFT_OUT
+            for question in self.questions
+            if not question.asked_at(age) or question.id in asked_lately
+        }
 
     def reason_label(self, key: str, assessment: Assessment, language: str) -> str:
         average = assessment.average
@@ -345,9 +391,15 @@ def _number(value: float) -> str:
 
 
 def assess(
-    q: Questionnaire, answers: Mapping[str, str], history: History, *, free_text_level: Level = Level.NONE
+    q: Questionnaire,
+    answers: Mapping[str, str],
+    history: History,
+    *,
+    free_text_level: Level = Level.NONE,
+    for_counsellor: bool = False,
 ) -> Assessment:
-    """The severity of one check-in. Works on partial answers too, and more answers never lower the level."""
+    """The severity of one check-in. Works on partial answers too, and more answers never lower the level.
+    `for_counsellor`: the caregiver left words or a voice note, which a counsellor must hear even in a calm week."""
     flags: list[tuple[Level, str]] = []
     score = 0
     no_contact = False
@@ -374,6 +426,8 @@ def assess(
     if free_text_level != Level.NONE:
         reason = REASON_FREE_TEXT_URGENT if free_text_level == Level.URGENT else REASON_FREE_TEXT_CONCERN
         flags.append((free_text_level, reason))
+    elif for_counsellor:
+        flags.append((Level.ROUTINE, REASON_FOR_COUNSELLOR))
 
     flags.sort(key=lambda flag: -flag[0].rank)  # stable: equal levels keep the order they were answered in
     return Assessment(
@@ -422,10 +476,11 @@ class WorriedChoice(_Strict):
 class WorriedMenu(_Strict):
     version: str
     prompt: Localised
+    listen: Localised  # after a choice without `ask_details`: more words or a voice note still reach the case
     choices: list[WorriedChoice] = Field(min_length=2)
     reasons: dict[ContentId, Localised]
 
-    @field_validator("prompt")
+    @field_validator("prompt", "listen")
     @classmethod
     def _prompt_fits(cls, value: Localised) -> Localised:
         return _check_text(value, allowed=frozenset({"child"}), max_length=QUESTION_MAX)
@@ -454,7 +509,7 @@ class WorriedMenu(_Strict):
         return Assessment(level=choice.level, symptom_score=0, reasons=(choice.reason,))
 
 
-_FLAG_REPLY = frozenset({"child", "hotlines", "expect"})
+_FLAG_REPLY = frozenset({"child", "hotlines", "emergency", "expect"})
 _THANKS_REPLY = frozenset({"child", "hotlines"})
 
 
@@ -490,19 +545,49 @@ class ExpectPhrases(_Strict):
         return _check_text(value, max_length=120)
 
 
+class Pointer(_Strict):
+    """An everyday question (a fever, a fall) answered with where to get help, never with a diagnosis."""
+
+    id: ContentId
+    words: dict[str, list[str]]
+    reply: Localised
+
+    @field_validator("words")
+    @classmethod
+    def _words_per_language(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        if missing := [language for language in SUPPORTED_LANGUAGES if not value.get(language)]:
+            raise ValueError(f"no words for {missing}")
+        return value
+
+    @field_validator("reply")
+    @classmethod
+    def _reply_fits(cls, value: Localised) -> Localised:
+        return _check_text(value, max_length=QUESTION_MAX)
+
+    def matches(self, text: str) -> bool:
+        lowered = text.lower()
+        return any(word.lower() in lowered for words in self.words.values() for word in words)
+
+
 class SafetyTexts(_Strict):
     version: str
     expect: ExpectPhrases
     # Said instead of the paragraph holding {expect} when no counsellor or supervisor could be told.
     unreached: Localised
     replies: SafetyReplies
+    pointers: list[Pointer] = Field(default_factory=list)
+    counsellor_words: dict[str, list[str]] = Field(
+        default_factory=dict
+    )  # how families name the counsellor: "老师", "teacher"
 
     @field_validator("unreached")
     @classmethod
     def _unreached(cls, value: Localised) -> Localised:
         return _check_text(value, allowed=frozenset({"child"}), max_length=300)
 
-    def reply(self, level: Level, language: str, *, hotlines: str, child: str, told: bool = True) -> str:
+    def reply(
+        self, level: Level, language: str, *, hotlines: str, emergency: str, child: str, told: bool = True
+    ) -> str:
         """The text for the caregiver; plain text, so the adapter escapes it for HTML like any other.
 
         `told` is whether anyone at the school or the region was alerted: the reply never says so when not.
@@ -512,7 +597,14 @@ class SafetyTexts(_Strict):
             unreached = self.unreached.get(language)
             template = "\n\n".join(unreached if "{expect}" in part else part for part in template.split("\n\n"))
         expect = getattr(self.expect, level.value).get(language) if level in FLAG_LEVELS else ""
-        return template.format(child=child, hotlines=hotlines, expect=expect)
+        return template.format(child=child, hotlines=hotlines, emergency=emergency, expect=expect)
+
+    def pointer_for(self, text: str) -> Pointer | None:
+        return next((pointer for pointer in self.pointers if pointer.matches(text)), None)
+
+    def names_counsellor(self, text: str) -> bool:
+        lowered = text.lower()
+        return any(word.lower() in lowered for words in self.counsellor_words.values() for word in words)
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,12 @@ class AskWorry:
 class AskWorryNote:
     nickname: str
     prompt: Localised
+    ask_phone: bool = False  # no number yet for the counsellor's call: ask for one, optional
+
+
+@dataclass(frozen=True)
+class PhoneSaved:
+    """The caregiver gave a number for the counsellor's call."""
 
 
 @dataclass(frozen=True)
@@ -118,8 +124,27 @@ class FlagHeldBack:
 
 
 @dataclass(frozen=True)
+class NoteKept:
+    """Words or a voice note sent in the middle of a check-in: kept for the counsellor, then the question again."""
+
+    nickname: str
+
+
+@dataclass(frozen=True)
+class Pointer:
+    """Where to get everyday help (the village doctor, 120), from the content pack."""
+
+    text: Localised
+
+
+@dataclass(frozen=True)
+class TypeOrPress:
+    """A voice note at a step that needs typed words or a button (a nickname, a consent)."""
+
+
+@dataclass(frozen=True)
 class VoiceNotHeard:
-    """A voice message outside any question: we cannot listen to it here, and say where help is."""
+    """A voice message from someone with no child, case or family to pass it to: say where help is."""
 
 
 @dataclass(frozen=True)
@@ -155,6 +180,10 @@ Screen = (
     | AskWorry
     | AskWorryNote
     | NoteReceived
+    | PhoneSaved
+    | NoteKept
+    | Pointer
+    | TypeOrPress
     | VoiceNotHeard
     | AskCheckinDay
     | AskCheckinTime

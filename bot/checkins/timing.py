@@ -35,5 +35,9 @@ def outside_quiet_hours(at: datetime, timezone: str) -> datetime:
     return datetime.combine(day, QUIET_END, tzinfo=zone).astimezone(UTC)
 
 
+def in_quiet_hours(at: datetime, timezone: str) -> bool:
+    return outside_quiet_hours(at, timezone) != at
+
+
 def local_date(at: datetime, timezone: str):
     return at.astimezone(ZoneInfo(timezone)).date()

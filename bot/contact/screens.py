@@ -105,6 +105,21 @@ class RelayImpossible:
 
 
 @dataclass(frozen=True)
+class RelayOffer:
+    child_id: int
+    nickname: str
+    to: tuple[str, ...]  # relations of who would get it
+
+
+@dataclass(frozen=True)
+class OfferRelay:
+    """ "发给奶奶？": the message (by its id in the sender's own chat) and the children it could be passed on for."""
+
+    message_id: int
+    offers: tuple[RelayOffer, ...]
+
+
+@dataclass(frozen=True)
 class RelayHint:
     """A photo or video sent outside a relay: say how to pass one on, rather than pass it on by accident."""
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.checkins.timing import next_slot
+from bot.checkins.timing import in_quiet_hours, next_slot
 from bot.clock import Clock
 from bot.contact import screens as ct
 from bot.contact.calls import (
@@ -396,9 +396,38 @@ class Contact:
         if conversation is None or conversation.flow != RELAY_FLOW:
             return None
         await store.end(session, conversation)
-        child = await session.get(Child, conversation.data["child_id"])
+        return await self.relay_offered(session, person, conversation.data["child_id"], message)
+
+    async def offer_relay(
+        self, session: AsyncSession, person: Person, message: Incoming, *, as_caregiver: bool = False
+    ) -> list | None:
+        """A message sent without "✉️ Message the family" first: offer to pass it on with one tap, rather than
+        drop it or pass it on by accident. Parents are offered their children's caregivers; with `as_caregiver`,
+        caregivers are offered the parents. None when there is nobody to offer it to."""
+        if as_caregiver:
+            children = [link.child for link in await families.children_of_caregiver(session, person.id)]
+        else:
+            children = await families.children_of_parent(session, person.id)
+        offers = []
+        for child in children:
+            side = [member for member in await self._other_side(session, person, child) or [] if member.reachable]
+            if side:
+                offers.append(ct.RelayOffer(child.id, child.nickname, tuple(member.relation for member in side)))
+        return [ct.OfferRelay(message.message_id, tuple(offers))] if offers else None
+
+    async def relay_offered(self, session: AsyncSession, person: Person, child_id: int, message: Incoming) -> list:
+        """Pass the message on to the other side of the child, checked against the person's own links. A message
+        already passed on is not sent twice (a second tap on an offer)."""
+        child = await session.get(Child, child_id)
         side = await self._other_side(session, person, child) if child is not None else None
-        if side is None:
+        passed_on = await session.scalar(
+            select(Relay.id).where(
+                Relay.sender_id == person.id,
+                Relay.source_chat_id == message.chat_id,
+                Relay.source_message_id == message.message_id,
+            )
+        )
+        if side is None or passed_on is not None:
             return [s.StaleButton()]
         reachable = [member for member in side if member.reachable]
         unreachable = tuple(member.relation for member in side if not member.reachable)
@@ -406,7 +435,11 @@ class Contact:
             return [ct.RelayImpossible(child.nickname, unreachable)]
         sender_relation = await self._relation(session, person, child)
         now = self.clock()
+        home = await home_timezone(session, child)
         for member in reachable:
+            # Passed on at once, day and night, but without a sound at night in the recipient's own time.
+            zone = await self._zone_of(session, member.person_id, child.id) or home
+            silent = in_quiet_hours(now, zone)
             relay = Relay(
                 child_id=child.id,
                 sender_id=person.id,
@@ -422,14 +455,14 @@ class Contact:
                 session,
                 member.person_id,
                 "relay_label",
-                {"relay_id": relay.id, "who": sender_relation, "nickname": child.nickname},
+                {"relay_id": relay.id, "who": sender_relation, "nickname": child.nickname, "silent": silent},
                 dedupe_key=f"relay:{relay.id}:label",
             )
             await enqueue(
                 session,
                 member.person_id,
                 "relay_copy",
-                {"from_chat_id": message.chat_id, "message_id": message.message_id},
+                {"from_chat_id": message.chat_id, "message_id": message.message_id, "silent": silent},
                 dedupe_key=f"relay:{relay.id}:copy",
             )
         if await parent_link(session, person.id, child.id) is not None:
@@ -462,6 +495,15 @@ class Contact:
         if await parent_link(session, person.id, child.id) is not None:
             return await caregivers(session, child.id)
         return None
+
+    async def _zone_of(self, session: AsyncSession, person_id: int, child_id: int) -> str | None:
+        """A parent's own time zone, from their call plan for the child; None for a caregiver (at home)."""
+        return await session.scalar(
+            select(CallPlan.timezone)
+            .where(CallPlan.parent_id == person_id, CallPlan.child_id == child_id)
+            .order_by(CallPlan.id.desc())
+            .limit(1)
+        )
 
     async def _relation(self, session: AsyncSession, person: Person, child: Child) -> str:
         link = await caregiver_link(session, person.id, child.id) or await parent_link(session, person.id, child.id)

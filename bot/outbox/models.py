@@ -24,6 +24,13 @@ class Priority(IntEnum):
     BULK = 9
 
 
+# A row may replace a message sent before, in place (an alert kept current): by its Telegram message id, or, while
+# that message is still on its way, by the id of the row sending it; the sender puts in the Telegram id when it
+# claims the row, which is after that message went, since a chat never has two rows in flight.
+EDITS = "edit_message_id"
+EDITS_ROW = "edit_of_outbox_id"
+
+
 class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"

@@ -38,7 +38,7 @@ from bot.outbox.delivery import (
     Unreachable,
     Unsure,
 )
-from bot.outbox.models import ChatPause, OutboxMessage, OutboxStatus
+from bot.outbox.models import EDITS, EDITS_ROW, ChatPause, OutboxMessage, OutboxStatus
 from bot.people.models import Person
 
 log = logging.getLogger(__name__)
@@ -262,7 +262,23 @@ class Sender:
                 if candidate is None:
                     return None
                 if await self._mark_sending(session, candidate, now):
-                    return _Claim(_outgoing(candidate), candidate.attempts + 1, candidate.resend_if_unsure)
+                    # Read the row again now that it is ours: on SQLite it may have been rewritten (an alert kept
+                    # current) between the read above and the claim.
+                    content = (
+                        await session.execute(
+                            select(OutboxMessage.params, OutboxMessage.private_params).where(
+                                OutboxMessage.id == candidate.id
+                            )
+                        )
+                    ).one()
+                    outgoing = _outgoing(candidate, content.params, content.private_params)
+                    if EDITS_ROW in outgoing.params:
+                        outgoing.params[EDITS] = await session.scalar(
+                            select(OutboxMessage.telegram_message_id).where(
+                                OutboxMessage.id == outgoing.params[EDITS_ROW]
+                            )
+                        )
+                    return _Claim(outgoing, candidate.attempts + 1, candidate.resend_if_unsure)
             # Another worker claimed this row between our read and our write: normal on SQLite, try the next.
 
     def _next_due(self, now: datetime) -> Select:
@@ -440,14 +456,14 @@ class Sender:
         )
 
 
-def _outgoing(candidate: Row) -> OutgoingMessage:
+def _outgoing(candidate: Row, params: dict[str, Any], private_params: str | None) -> OutgoingMessage:
     return OutgoingMessage(
         outbox_id=candidate.id,
         person_id=candidate.person_id,
         chat_id=candidate.chat_id,
         language=candidate.language or DEFAULT_LANGUAGE,
         kind=candidate.kind,
-        params={**candidate.params, **json.loads(candidate.private_params or "{}")},
+        params={**params, **json.loads(private_params or "{}")},
     )
 
 

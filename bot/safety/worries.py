@@ -1,10 +1,10 @@
 """Worries that cannot wait for Sunday: the "I'm worried" button, and free text that reads as risk.
 
-Both raise a flag at once and answer with the safety reply. Words sent after 🆘 and the choice of a child (before
-or after saying what is happening) are about that child: they join its flag, or flag it alone. Free text a
-caregiver or parent sends outside any flow is scanned too; when it reads as risk and the person has several
-children, every one of them is flagged, because a missed flag costs far more than a counsellor closing one that
-was about a sibling.
+Both raise a flag at once and answer with the safety reply. Words or a voice note sent after 🆘 and the choice
+of a child (before or after saying what is happening) are about that child: they join its flag, or flag it alone,
+and the counsellors' alert shows them. Free text a caregiver or parent sends outside any flow is scanned too; when
+it reads as risk and the person has several children, every one of them is flagged, because a missed flag costs
+far more than a counsellor closing one that was about a sibling.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from bot.people.models import Person
 from bot.risk import Scanner
 from bot.safety.hotlines import region_by_key
 from bot.safety.levels import level_of_scan
+from bot.safety.phones import as_phone_number, phone_of, save_phone
 from bot.schools.models import School
 
 NOTE_FLOW = "worry_note"
@@ -79,10 +80,11 @@ class Worries:
         screens: list = [await self._advice(session, child, choice.level, raised)]
         if raised.held_back:
             screens.append(cs.FlagHeldBack(child.nickname))
-        # The next words join this flag, asked for or not: they are about this child.
+        # Whatever the choice, words or a voice note sent next are kept on this flag for the counsellor.
         await store.begin(session, person.id, NOTE_FLOW, NOTE_STEP, flag_id=raised.flag.id)
-        if choice.ask_details is not None:
-            screens.append(cs.AskWorryNote(child.nickname, choice.ask_details))
+        prompt = choice.ask_details or self.texts.worried.listen
+        ask_phone = await phone_of(session, person.id) is None  # the counsellor will phone: on which number?
+        screens.append(cs.AskWorryNote(child.nickname, prompt, ask_phone))
         return screens
 
     async def note(
@@ -92,6 +94,11 @@ class Worries:
         conversation = await store.current(session, person.id)
         if conversation is None or conversation.flow != NOTE_FLOW:
             return None
+        number = as_phone_number(text) if text is not None else None
+        if number is not None:
+            # Only a number: kept for the counsellor's call, and words or a voice note may still follow.
+            await save_phone(session, person.id, number, self.clock())
+            return [cs.PhoneSaved()]
         await store.end(session, conversation)
         if conversation.step == CHILD_STEP:
             child = await self._child(session, person, conversation.data["child_id"])
@@ -105,7 +112,8 @@ class Worries:
             flag.note = text.strip()
         if voice_file_id is not None:
             flag.voice_file_id = voice_file_id
-        child = await session.get(Child, (await session.get(Case, flag.case_id)).child_id)
+        case = await session.get(Case, flag.case_id)
+        child = await session.get(Child, case.child_id)
         screens: list = [cs.NoteReceived(child.nickname)]
         level = level_of_scan(self.scanner.scan(text)) if text else Level.NONE
         if level.rank > flag.level.rank:
@@ -113,6 +121,7 @@ class Worries:
             raised = await self._flag(session, person, child, level, FlagSource.MESSAGE, _reasons_of(level), text)
             screens.insert(0, await self._advice(session, child, level, raised))
         else:
+            # The counsellors' one alert about the case shows the words, and a voice note to play from the card.
             await alerts.add_words(session, flag)
         return screens
 

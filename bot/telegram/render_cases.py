@@ -21,6 +21,10 @@ from bot.telegram import keyboards as kb
 from bot.telegram.render import CAREGIVER_RELATIONS, PARENT_NAMES, Reply, Style, render
 from bot.telegram.transport import Rendered
 
+# The card must be one message: Telegram allows 4096 characters, and markup only ever makes ours longer.
+CARD_LIMIT = 4000
+NOTE_SHOWN = 300
+EVENT_TEXT_SHOWN = 200
 BADGES = {Level.URGENT: "🔴", Level.HIGH: "🟠", Level.ROUTINE: "🟡", Level.NONE: "⚪"}
 LEVELS = {
     Level.URGENT: N_("Urgent"),
@@ -340,9 +344,12 @@ def _(screen: cx.Card, style: Style) -> Reply:
     if screen.grade:
         child += " · " + _("grade {grade}").format(grade=escape(screen.grade))
     lines = [head, state, f"{escape(screen.school)} · {child}"]
-    for name, relation in screen.caregivers:
+    for name, relation, phone in screen.caregivers:
         label = CAREGIVER_RELATIONS.get(relation)
-        lines.append(_("Caregiver: {name} ({relation})").format(name=escape(name), relation=_(label) if label else ""))
+        line = _("Caregiver: {name} ({relation})").format(name=escape(name), relation=_(label) if label else "")
+        if phone:
+            line += " · ☎️ " + escape(phone)
+        lines.append(line)
     for view in screen.parents:
         parent = _(PARENT_NAMES[view.relation])
         line = (
@@ -353,50 +360,88 @@ def _(screen: cx.Card, style: Style) -> Reply:
         if view.lapsed:
             line += " · " + _("⚠️ no contact for 3 weeks or more")
         lines.append(line)
-    lines += ["", "<b>" + _("Evidence") + "</b>"]
-    for flag in screen.flags:
-        reasons = reason_lines(style, flag.level, flag.reasons, flag.symptom_score, flag.average, flag.missed_in_a_row)
-        lines.append(
-            f"{BADGES[flag.level]} {_local(flag.at, tz)} · {_(SOURCES[flag.source])}: " + escape("; ".join(reasons))
-        )
-        if flag.answers and style.checkins is not None:
-            lines.append("   " + escape(_answers_line(flag.answers, style)))
-        if flag.note:
-            lines.append(f"   <i>{escape(flag.note)}</i>")
-        if flag.has_voice:
-            lines.append("   " + _("🎤 voice note"))
+    evidence = [_flag_lines(flag, tz, style) for flag in screen.flags]
+    middle = []
     if screen.referrals:
-        lines += ["", "<b>" + _("Referrals") + "</b>"]
-        lines += [f"• {_(REFERRALS[r.kind])} — {_(REFERRAL_STATUSES[r.status])}" for r in screen.referrals]
+        middle += ["", "<b>" + _("Referrals") + "</b>"]
+        middle += [f"• {_(REFERRALS[r.kind])} — {_(REFERRAL_STATUSES[r.status])}" for r in screen.referrals]
     if screen.follow_ups:
-        lines += ["", "<b>" + _("Follow-ups") + "</b>"]
-        lines += [f"• {_local(f.due_at, tz)} · {escape(f.counsellor)}" for f in screen.follow_ups]
-    lines += ["", "<b>" + _("Timeline") + "</b>"]
+        middle += ["", "<b>" + _("Follow-ups") + "</b>"]
+        middle += [f"• {_local(f.due_at, tz)} · {escape(f.counsellor)}" for f in screen.follow_ups]
+    timeline = []
     for event in screen.events:
         line = f"• {_local(event.at, tz)} {_(EVENTS[event.kind])}"
         if event.actor:
             line += f" — {escape(event.actor)}"
-        if event.text and not event.details.get("voice"):
-            line += f": <i>{escape(event.text[:200])}</i>"
-        lines.append(line)
-    text = "\n".join(lines)
-    if len(text) > 4000:  # a long history: keep the head and the latest events, the card must fit one message
-        text = text[:3990] + "…"
+        if event.details.get("voice"):
+            line += " 🎤"
+        elif event.text:
+            line += f": <i>{escape(_shortened(event.text, EVENT_TEXT_SHOWN))}</i>"
+        timeline.append(line)
+    text = _fit_card(lines, evidence, middle, timeline, style)
     return Reply(text, kb.inline(_card_buttons(screen, style)))
 
 
+def _flag_lines(flag: cx.FlagView, tz: str, style: Style) -> list[str]:
+    _ = gettext_for(style.language)
+    reasons = reason_lines(style, flag.level, flag.reasons, flag.symptom_score, flag.average, flag.missed_in_a_row)
+    lines = [f"{BADGES[flag.level]} {_local(flag.at, tz)} · {_(SOURCES[flag.source])}: " + escape("; ".join(reasons))]
+    if flag.answers and style.checkins is not None:
+        lines.append("   " + escape(_answers_line(flag.answers, style)))
+    if flag.note:
+        lines.append(f"   <i>{escape(_shortened(flag.note, NOTE_SHOWN))}</i>")
+    if flag.has_voice:
+        lines.append("   " + _("🎤 voice note"))
+    return lines
+
+
+def _shortened(text: str, limit: int) -> str:
+    """Cut plain text before it is escaped and tagged, so that markup is never cut in half."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _fit_card(head: list[str], evidence: list[list[str]], middle: list[str], timeline: list[str], style) -> str:
+    """The card in one message, whole lines only: the oldest evidence and timeline entries go first, from
+    whichever list is longer, the newest of each always stays, and the reader is told how much is left out."""
+    _ = gettext_for(style.language)
+    evidence, timeline = list(evidence), list(timeline)
+    dropped = {"evidence": 0, "timeline": 0}
+
+    def left_out(section: str) -> list[str]:
+        count = dropped[section]
+        return [_("… {n} earlier entries are not shown").format(n=count)] if count else []
+
+    def assemble() -> str:
+        lines = [*head, "", "<b>" + _("Evidence") + "</b>", *left_out("evidence")]
+        lines += [line for group in evidence for line in group]
+        lines += [*middle, "", "<b>" + _("Timeline") + "</b>", *left_out("timeline"), *timeline]
+        return "\n".join(lines)
+
+    text = assemble()
+    while len(text) > CARD_LIMIT and (len(timeline) > 1 or len(evidence) > 1):
+        if len(timeline) > 1 and (len(timeline) >= len(evidence) or len(evidence) == 1):
+            timeline.pop(0)
+            dropped["timeline"] += 1
+        else:
+            evidence.pop(0)
+            dropped["evidence"] += 1
+        text = assemble()
+    return text
+
+
 def _answers_line(answers: tuple[tuple[str, str], ...], style: Style) -> str:
+    """The check-in's answers in words: "心情: 😐 有时候 · 上学: 🙂 没有"."""
     questionnaire = style.checkins.weekly
+    lang = style.language
     parts = []
     for question_id, option_id in answers:
         try:
             question = questionnaire.question(question_id)
-            label = question.option(option_id).label.get(style.language) if question.options else "✏️"
+            answer = question.option(option_id).label.get(lang) if question.options else "✏️"
         except KeyError:
-            continue
-        number = next((i for i, q in enumerate(questionnaire.questions, start=1) if q.id == question_id), None)
-        parts.append(f"{number or '↳'}·{label}")
-    return " ".join(parts)
+            continue  # a skipped question, or one from an older version of the questionnaire
+        parts.append(f"{question.topic.get(lang)}: {answer}")
+    return " · ".join(parts)
 
 
 def _card_buttons(screen: cx.Card, style: Style) -> list[list[kb.Button]]:

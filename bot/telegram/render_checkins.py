@@ -22,12 +22,33 @@ from bot.telegram.transport import Rendered
 
 
 def hotline_lines(region: HotlineRegion, language: str) -> str:
-    """The region's numbers as plain lines, for the content pack's {hotlines} placeholder."""
-    lines = [f"• {number.name.get(language)}: {number.number}" for number in region.emergency]
+    """The region's hotlines, number first, for the content pack's {hotlines} placeholder."""
+    _ = gettext_for(language)
+    lines = []
     for number in region.hotlines:
-        hours = f" ({number.hours.get(language)})" if number.hours else ""
-        lines.append(f"• {number.name.get(language)}: {number.number}{hours}")
+        name = number.name.get(language)
+        if number.hours:
+            name = _("{name} ({hours})").format(name=name, hours=number.hours.get(language))
+        lines.append(f"• {number.number} {name}")
     return "\n".join(lines)
+
+
+def emergency_numbers(region: HotlineRegion, language: str) -> str:
+    """The region's emergency numbers in one line, for the {emergency} placeholder: "120 急救 / 110 报警"."""
+    return " / ".join(f"{number.number} {number.name.get(language)}" for number in region.emergency)
+
+
+def safety_reply(screen: cs.SafetyAdvice | cs.CheckinFinished, style: Style) -> Reply:
+    lang = style.language
+    text = screen.texts.reply(
+        screen.level,
+        lang,
+        hotlines=hotline_lines(screen.region, lang),
+        emergency=emergency_numbers(screen.region, lang),
+        child=screen.nickname,
+        told=screen.told,
+    )
+    return Reply(escape(text))
 
 
 def _start_button(checkin_id: int, label: str) -> kb.Button:
@@ -50,7 +71,7 @@ def _(screen: cs.AskQuestion, style: Style) -> Reply:
     heading = f"📝 <b>{escape(screen.nickname)}</b> · {screen.number}/{screen.total}"
     parts = [heading]
     if screen.intro is not None:
-        parts.append(escape(screen.intro.get(lang).format(child=screen.nickname)))
+        parts.append(escape(screen.intro.get(lang).format(child=screen.nickname, count=screen.total)))
     parts.append(escape(screen.question.text.get(lang).format(child=screen.nickname)))
     buttons = [
         [(option.label.get(lang), kb.callback("ci", screen.checkin_id, screen.question.id, option.id))]
@@ -78,13 +99,7 @@ def _(screen: cs.ContinueLater, style: Style) -> Reply:
     return Reply(text, kb.inline([[_start_button(screen.checkin_id, _("▶️ Go on"))]]))
 
 
-@render.register
-def _(screen: cs.CheckinFinished, style: Style) -> Reply:
-    lang = style.language
-    text = screen.texts.reply(
-        screen.level, lang, hotlines=hotline_lines(screen.region, lang), child=screen.nickname, told=screen.told
-    )
-    return Reply(escape(text))
+render.register(cs.CheckinFinished, safety_reply)
 
 
 @render.register
@@ -152,13 +167,7 @@ def _(screen: cs.CheckinTimeSet, style: Style) -> Reply:
 # -- worries and the safety reply ---------------------------------------------------------------------------
 
 
-@render.register
-def _(screen: cs.SafetyAdvice, style: Style) -> Reply:
-    lang = style.language
-    text = screen.texts.reply(
-        screen.level, lang, hotlines=hotline_lines(screen.region, lang), child=screen.nickname, told=screen.told
-    )
-    return Reply(escape(text))
+render.register(cs.SafetyAdvice, safety_reply)
 
 
 @render.register
@@ -177,7 +186,20 @@ def _(screen: cs.AskWorry, style: Style) -> Reply:
 
 @render.register
 def _(screen: cs.AskWorryNote, style: Style) -> Reply:
-    return Reply(escape(screen.prompt.get(style.language).format(child=screen.nickname)))
+    _ = gettext_for(style.language)
+    text = escape(screen.prompt.get(style.language).format(child=screen.nickname))
+    if screen.ask_phone:
+        text += "\n\n" + _(
+            "☎️ The counsellor will phone you. If you like, send a phone number they can call; "
+            "only the school counsellors will see it. You may also leave it."
+        )
+    return Reply(text)
+
+
+@render.register
+def _(screen: cs.PhoneSaved, style: Style) -> Reply:
+    _ = gettext_for(style.language)
+    return Reply(_("✅ Number saved. Only the school counsellors can see it."))
 
 
 @render.register
@@ -202,9 +224,32 @@ def _(screen: cs.NoteReceived, style: Style) -> Reply:
 
 
 @render.register
+def _(screen: cs.NoteKept, style: Style) -> Reply:
+    _ = gettext_for(style.language)
+    return Reply(
+        _("✅ Kept with the check-in about {nickname}; the counsellor can see it. Now the question again:").format(
+            nickname=f"<b>{escape(screen.nickname)}</b>"
+        )
+    )
+
+
+@render.register
+def _(screen: cs.Pointer, style: Style) -> Reply:
+    return Reply(escape(screen.text.get(style.language)))
+
+
+@render.register
+def _(screen: cs.TypeOrPress, style: Style) -> Reply:
+    _ = gettext_for(style.language)
+    return Reply(_("🙏 For this step, please type a few words or press a button above. Voice cannot be used here."))
+
+
+@render.register
 def _(screen: cs.VoiceNotHeard, style: Style) -> Reply:
     _ = gettext_for(style.language)
-    return Reply(_("Sorry, I cannot listen to voice messages here.\nIf you are worried about the child, tap 🆘."))
+    return Reply(
+        _("🙏 Sorry, I cannot pass this voice message to anyone yet.\nIf you are worried about a child, tap 🆘.")
+    )
 
 
 # -- outbox notifications -----------------------------------------------------------------------------------

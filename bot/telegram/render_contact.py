@@ -3,7 +3,8 @@
 Callback data, all checked again on the server: `ct:p:<child>[:<zone>[:<weekday>[:<minute>]]]` plans a call step
 by step, `ct:x:<plan>` removes a plan, `ct:o:<call>:<t|u|r>` says how a call went, `ct:m:<child>` messages the
 family, `ct:r:<relay>` replies to a relayed message, `ct:s:<0|1>` turns summaries for parents off or on,
-`ct:b:<child>[:<day>]` sets a child's birthday, `ct:v:<plan>[:<weekday>[:<minute>]]` proposes a new slot
+`ct:b:<child>[:<day>]` sets a child's birthday, `ct:f:<child>:<message>` passes on a message the presser
+sent in their own chat without pressing ✉️ first, `ct:v:<plan>[:<weekday>[:<minute>]]` proposes a new slot
 for a plan and `ct:a:<proposal>:<0|1>` declines or agrees to one.
 """
 
@@ -225,6 +226,24 @@ def _(screen: ct.RelayImpossible, style: Style) -> Reply:
 
 
 @render.register
+def _(screen: ct.OfferRelay, style: Style) -> Reply:
+    _ = gettext_for(style.language)
+    buttons = []
+    for offer in screen.offers:
+        to = "、".join(who(relation, style.language) for relation in offer.to)
+        label = _("📨 Send to {to}").format(to=to)
+        if len(screen.offers) > 1:
+            label = _("{label} ({nickname})").format(label=label, nickname=offer.nickname)
+        buttons.append([(label, kb.callback("ct", "f", offer.child_id, screen.message_id))])
+    if len(screen.offers) == 1:
+        to = "、".join(who(relation, style.language) for relation in screen.offers[0].to)
+        text = _("📨 Send this to {to}?").format(to=escape(to))
+    else:
+        text = _("📨 Send this to the family?")
+    return Reply(text, kb.inline(buttons))
+
+
+@render.register
 def _(screen: ct.RelayHint, style: Style) -> Reply:
     _ = gettext_for(style.language)
     return Reply(_("To send this to the family, first press ✉️ Message the family (in 📞 Calls or 👨‍👩‍👧 Family)."))
@@ -343,11 +362,12 @@ def relay_label(params: dict[str, Any], style: Style) -> Rendered:
     text = _("✉️ From {who}, for {nickname}:").format(
         who=escape(who(params["who"], style.language)), nickname=_b(params["nickname"])
     )
-    return Rendered(text, [[(_("↩️ Reply"), kb.callback("ct", "r", params["relay_id"]))]])
+    buttons = [[(_("↩️ Reply"), kb.callback("ct", "r", params["relay_id"]))]]
+    return Rendered(text, buttons, silent=params.get("silent", False))
 
 
 def relay_copy(params: dict[str, Any], style: Style) -> Rendered:
-    return Rendered("", copy_from=(params["from_chat_id"], params["message_id"]))
+    return Rendered("", copy_from=(params["from_chat_id"], params["message_id"]), silent=params.get("silent", False))
 
 
 def relay_undelivered(params: dict[str, Any], style: Style) -> Rendered:

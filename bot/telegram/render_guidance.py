@@ -116,7 +116,9 @@ def _(screen: gs.TopicTips, style: Style) -> Reply:
     heading = f"<b>{escape(screen.topic.label.get(lang))}</b>"
     if screen.pages > 1:
         heading += f" · {screen.page + 1}/{screen.pages}"
-    return Reply(f"{heading}\n{_('Tap a tip to read it.')}", kb.inline(rows))
+    # Outside the f-string, so that the catalog extraction sees it.
+    tap = _("Tap a tip to read it.")
+    return Reply(f"{heading}\n{tap}", kb.inline(rows))
 
 
 @render.register

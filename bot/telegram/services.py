@@ -19,6 +19,7 @@ from bot.content.bundle import Content
 from bot.db import Database
 from bot.guidance.service import Guidance
 from bot.onboarding.flow import Onboarding
+from bot.safety.unprompted import Unprompted
 from bot.safety.worries import Worries
 
 
@@ -30,6 +31,7 @@ class Services:
     onboarding: Onboarding
     checkins: Checkins
     worries: Worries
+    unprompted: Unprompted
     desk: Desk
     replies: Replies
     checkin_content: CheckinContent
@@ -52,6 +54,7 @@ def compose(settings: Settings, db: Database, content: Content) -> Services:
         onboarding=Onboarding(content.pack, clock=clock),
         checkins=Checkins(content.pack, content.checkins, content.scanner, clock=clock, guidance=guidance),
         worries=Worries(content.pack, content.checkins, content.scanner, clock=clock),
+        unprompted=Unprompted(content.checkins, clock=clock),
         desk=Desk(clock=clock),
         replies=Replies(clock=clock),
         checkin_content=content.checkins,

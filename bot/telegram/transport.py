@@ -61,6 +61,7 @@ class Rendered:
     copy_from: tuple[int, int] | None = None
     # A message this one replaces in place (an alert kept current); sent anew if it can no longer be edited.
     edit_message_id: int | None = None
+    silent: bool = False  # delivered without a sound (disable_notification), e.g. a family message at night
 
 
 Render = Callable[[str, dict[str, Any], str], Rendered]  # (kind, params, language)
@@ -82,10 +83,15 @@ class TelegramTransport(Transport):
             if edited is not None:
                 return edited
         protect = message.kind in PROTECTED_KINDS
+        quiet = rendered.silent or None  # None leaves Telegram's default (a sound) unchanged
         try:
             if rendered.copy_from is not None:
                 sent = await self.bot.copy_message(
-                    message.chat_id, *rendered.copy_from, reply_markup=keyboard, protect_content=protect
+                    message.chat_id,
+                    *rendered.copy_from,
+                    reply_markup=keyboard,
+                    protect_content=protect,
+                    disable_notification=quiet,
                 )
             elif rendered.voice is not None:
                 sent = await self.bot.send_voice(
@@ -95,6 +101,7 @@ class TelegramTransport(Transport):
                     parse_mode=ParseMode.HTML,
                     reply_markup=keyboard,
                     protect_content=protect,
+                    disable_notification=quiet,
                 )
             elif rendered.photo is None:
                 sent = await self.bot.send_message(
@@ -103,6 +110,7 @@ class TelegramTransport(Transport):
                     parse_mode=ParseMode.HTML,
                     reply_markup=keyboard,
                     protect_content=protect,
+                    disable_notification=quiet,
                 )
             else:
                 # One message, not a photo and a text: the outbox row maps to exactly one Telegram message.
@@ -113,6 +121,7 @@ class TelegramTransport(Transport):
                     parse_mode=ParseMode.HTML,
                     reply_markup=keyboard,
                     protect_content=protect,
+                    disable_notification=quiet,
                 )
         except tg.TelegramError as exc:
             return classify(exc)

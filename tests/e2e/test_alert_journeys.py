@@ -20,14 +20,16 @@ from tests.e2e.test_onboarding_journeys import walk_caregiver
 
 
 async def worry(grandma, choice: str, child: str | None = None):
-    """🆘, the child when asked, a choice; returns the safety reply."""
+    """🆘, the child when asked, a choice; returns the safety reply (the "老师会听" prompt follows it)."""
     grandma.send_text("🆘 我很担心")
     asked = await grandma.wait_for_message()
     if child is not None:
         grandma.press_button(asked, child)
         asked = await grandma.wait_for_message()
     grandma.press_button(asked, choice)
-    return await grandma.wait_for_message()
+    reply = await grandma.wait_for_message()
+    await grandma.wait_for_message()  # words or a voice note next will join the flag
+    return reply
 
 
 async def test_a_counsellor_who_blocked_the_bot_leaves_the_urgent_alert_to_the_supervisor(
@@ -100,8 +102,9 @@ async def test_a_check_in_that_reaches_nobody_does_not_say_staff_were_told(bot, 
     grandma = emulator.user(user_id=6100, first_name="奶奶", language_code="zh-hans")
     await walk_caregiver(grandma, school.join_code, language_button="中文", children=[("小红", "2014", "1")])
 
-    grandma.send_text("📝 每周问候")
-    for option in ("sometimes", "no", "no", "no", "no", "some", "yes", "no"):  # 7: said they want to die; not now
+    grandma.send_text("📝 说说孩子这周")
+    # 6: phones, asked at her age; 8: said they want to die; then: not now.
+    for option in ("sometimes", "no", "no", "no", "no", "no", "some", "yes", "no"):
         await answer(grandma, option)
     safety = await grandma.wait_for_message()
 
@@ -113,8 +116,7 @@ async def test_words_added_after_a_worry_appear_in_the_counsellors_alert(bot, db
     li = await add_counsellor(db, emulator, school, 6001)
     grandma = emulator.user(user_id=6100, first_name="奶奶", language_code="zh-hans")
     await walk_caregiver(grandma, school.join_code, language_button="中文", children=[("小红", "2014", "1")])
-    await worry(grandma, "❓ 别的事")
-    await grandma.wait_for_message()  # please tell us in a few words
+    await worry(grandma, "❓ 别的事")  # and it asks for a few words
     alert = await li.wait_for_message(timeout=10)
 
     grandma.send_text("她最近总是一个人发呆，不爱说话")
@@ -129,8 +131,7 @@ async def test_a_counsellor_who_took_a_case_then_blocked_the_bot_leaves_it_to_th
     wang = await add_counsellor(db, emulator, school, 6002)
     grandma = emulator.user(user_id=6100, first_name="奶奶", language_code="zh-hans")
     await walk_caregiver(grandma, school.join_code, language_button="中文", children=[("小红", "2014", "1")])
-    await worry(grandma, "❓ 别的事")
-    await grandma.wait_for_message()  # please tell us in a few words
+    await worry(grandma, "❓ 别的事")  # and it asks for a few words
     alert_li, alert_wang = await li.wait_for_message(timeout=10), await wang.wait_for_message(timeout=10)
     li.press_button(alert_li, "🙋 接手")
     await wang.wait_for_edit(alert_wang.message_id)  # taken by 李

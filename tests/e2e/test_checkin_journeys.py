@@ -62,13 +62,13 @@ async def test_a_red_flag_reaches_every_counsellor_of_the_school_and_survives_a_
         await walk_caregiver(grandma, school.join_code, language_button="中文", children=[("小明", "2015", "3")])
         sunday_evening = next_slot(clock(), weekday=6, minute_of_day=19 * 60, timezone="Asia/Shanghai")
         clock.move_to(sunday_evening)
-        invite = await grandma.wait_for_message(lambda m: "本周的问候" in m.text, timeout=10)
+        invite = await grandma.wait_for_message(lambda m: "这周过得怎么样" in m.text, timeout=10)
         grandma.press_button(invite, "▶️ 开始")
         first = await answer(grandma, "no")
-        assert "小明" in first.text and "1/11" in first.text
-        for option in ("no", "no", "no", "no", "often"):
+        assert "小明" in first.text and "1/12" in first.text
+        for option in ("no", "no", "no", "no", "no", "often"):  # 2-6, and 7: parents
             await answer(grandma, option)
-        await answer(grandma, "yes")  # 7: said they want to die
+        await answer(grandma, "yes")  # 8: said they want to die
         danger = await answer(grandma, "no")  # follow-up: no sign of acting now
         assert "现在有危险吗" in danger.text
         safety = await grandma.wait_for_message(not_a_tip)
@@ -80,13 +80,13 @@ async def test_a_red_flag_reaches_every_counsellor_of_the_school_and_survives_a_
         assert "🟠" in alerts[0].text and "小明" in alerts[0].text and "说过想死" in alerts[0].text
         assert "High concern" in alerts[1].text and "said they want to die" in alerts[1].text
 
-    # A restart in the middle of the check-in: nothing answered is lost, and it goes on at question 8.
+    # A restart in the middle of the check-in: nothing answered is lost, and it goes on at question 9.
     async with bot_running(db, database_url, emulator):
         grandma.press_button(go_on, "▶️ 继续")
         eighth = await answer(grandma, "no")
-        assert "8/11" in eighth.text
-        await answer(grandma, "no")  # 9
-        await answer(grandma, "fine")  # 10
+        assert "9/12" in eighth.text
+        await answer(grandma, "no")  # 10
+        await answer(grandma, "fine")  # 11
         note = await grandma.wait_for_message(not_a_tip)
         grandma.press_button(note, "⏭️ 跳过")
         thanks = await grandma.wait_for_message(not_a_tip)
@@ -109,13 +109,13 @@ async def test_an_interrupted_check_in_resumes_from_the_menu_and_old_buttons_ans
     old_button = next(data for data in first.button_data() if data.endswith(":often"))
     press_option(grandpa, first, "sometimes")
     second = await grandpa.wait_for_message()
-    assert "2/11" in second.text
+    assert "2/12" in second.text
     grandpa.press_forged(first.message_id, old_button)  # the first question's button, from an old screen
     notice = (await grandpa.wait_for_callback_answers(8))[-1]  # 6 presses to join, 1 answer, the old one
     assert "already answered" in notice["text"]
     grandpa.send_text("📝 Check-in")  # walked away; comes back through the menu
     resumed = await grandpa.wait_for_message()
-    assert "2/11" in resumed.text, "the check-in resumes at the question it stopped at"
+    assert "2/12" in resumed.text, "the check-in resumes at the question it stopped at"
 
 
 async def test_im_worried_flags_at_once_and_shows_help(bot, db, emulator, school) -> None:
@@ -179,7 +179,7 @@ async def test_three_missed_check_ins_open_a_routine_case(bot, db, emulator, sch
     slot = next_slot(clock(), weekday=6, minute_of_day=19 * 60, timezone="Asia/Shanghai")
     for week in range(3):
         clock.move_to(slot + timedelta(weeks=week))
-        await grandma.wait_for_message(lambda m: "本周的问候" in m.text, timeout=10)
+        await grandma.wait_for_message(lambda m: "这周过得怎么样" in m.text, timeout=10)
         clock.move_to(slot + timedelta(weeks=week, hours=72))
         await eventually(db, lambda statuses, n=week + 1: statuses.count(CheckinStatus.MISSED) == n)
     alert = await teacher.wait_for_message(timeout=10)

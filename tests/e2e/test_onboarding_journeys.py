@@ -50,7 +50,7 @@ async def test_grandmother_joins_in_chinese_with_two_children(bot, db, emulator,
     assert "🆘" in home.text
     keyboard = home.reply_markup["keyboard"]
     assert [button["text"] for row in keyboard for button in row] == [
-        "📝 每周问候",
+        "📝 说说孩子这周",
         "🆘 我很担心",
         "👨‍👩‍👧 家人",
         gettext_for("zh_Hans")("🌱 Tips"),

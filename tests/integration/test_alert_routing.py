@@ -207,7 +207,7 @@ async def test_the_caregiver_is_not_told_a_counsellor_knows_when_nobody_could_be
     async with db.session() as session:
         grandma = await session.get(Person, family.caregiver_id)
         [ask] = await worries.from_menu(session, grandma)
-        [advice] = await worries.worry(session, grandma, ask.child_id, "dying")
+        advice, *_listen = await worries.worry(session, grandma, ask.child_id, "dying")
     text = render(advice, Style(language="zh_Hans", bot_username="b")).text
 
     assert "联系不上" in text and "已经知道" not in text and "12356" in text
@@ -249,7 +249,7 @@ async def test_a_family_told_the_school_knows_hears_otherwise_when_the_alert_rea
     async with db.session() as session:
         grandma = await session.get(Person, family.caregiver_id)
         [ask] = await worries.from_menu(session, grandma)
-        [advice] = await worries.worry(session, grandma, ask.child_id, "dying")
+        advice, *_listen = await worries.worry(session, grandma, ask.child_id, "dying")
     assert advice.told, "the counsellor was not yet known to have blocked the bot"
     transport = BlockedBy(10)
 
@@ -284,7 +284,8 @@ async def check_in_saying_wish_to_die(db, caregiver_id: int, child_id: int):
     """A check-in where the child said they want to die but is in no danger now; the reply to the last answer."""
     flow = Checkins(CONTENT.pack, CONTENT.checkins, CONTENT.scanner, clock=lambda: NOW)
     answers = [("mood", "sometimes"), ("withdrawn", "no"), ("sleep_eating", "no"), ("temper", "no")]
-    answers += [("school", "no"), ("parents", "some"), ("wish_to_die", "yes"), ("die_danger_now", "no")]
+    answers += [("school", "no"), ("phone_use", "no"), ("parents", "some")]  # phones: asked at eleven
+    answers += [("wish_to_die", "yes"), ("die_danger_now", "no")]
     async with db.session() as session:
         [question] = await flow.begin(session, await session.get(Person, caregiver_id), child_id)
     for question_id, option_id in answers:

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from bot.checkins.questionnaire import (
     ANSWERED,
+    LEFT_OUT,
     SKIPPED,
     Assessment,
     CheckinContent,
@@ -36,6 +37,8 @@ MAIN_IDS = [
     "sleep_eating",
     "temper",
     "school",
+    "fears",
+    "phone_use",
     "parents",
     "wish_to_die",
     "self_harm",
@@ -53,16 +56,18 @@ def content() -> CheckinContent:
 
 def calm_week(**changes: str) -> dict[str, str]:
     """A complete check-in with nothing worrying in it, changed where a test says."""
-    answers = dict.fromkeys(MAIN_IDS[:5], "no")
-    answers.update(parents="often", wish_to_die="no", self_harm="no", hurt_by_others="no", caregiver="fine")
+    answers = dict.fromkeys(MAIN_IDS[:6], "no")
+    answers.update(
+        phone_use=LEFT_OUT, parents="often", wish_to_die="no", self_harm="no", hurt_by_others="no", caregiver="fine"
+    )
     answers["anything_else"] = SKIPPED
     answers.update(changes)
     return answers
 
 
-def asked_in_order(content: CheckinContent, answer_with: dict[str, str]) -> list[str]:
+def asked_in_order(content: CheckinContent, answer_with: dict[str, str], opening: dict | None = None) -> list[str]:
     """Answers each question as it comes, the way a caregiver would, and records what was asked."""
-    answers: dict[str, str] = {}
+    answers: dict[str, str] = dict(opening or {})
     asked = []
     while (question := content.weekly.next_question(answers)) is not None:
         asked.append(question.id)
@@ -81,25 +86,40 @@ def test_the_ten_questions_come_in_order_with_free_text_last(content: CheckinCon
 
 def test_a_follow_up_comes_straight_after_the_answer_that_asks_for_it(content: CheckinContent) -> None:
     asked = asked_in_order(content, {"parents": "often", "caregiver": "fine", "wish_to_die": "yes"})
-    assert asked[6:9] == ["wish_to_die", "die_danger_now", "self_harm"]
+    assert asked[8:11] == ["wish_to_die", "die_danger_now", "self_harm"]
 
     asked = asked_in_order(content, {"parents": "often", "caregiver": "fine", "hurt_by_others": "not_sure"})
-    assert asked[8:11] == ["hurt_by_others", "hurt_unsure", "caregiver"]
+    assert asked[10:13] == ["hurt_by_others", "hurt_unsure", "caregiver"]
 
 
 def test_being_unsure_then_seeing_signs_leads_to_the_danger_question(content: CheckinContent) -> None:
     answers = {"parents": "often", "caregiver": "fine", "self_harm": "not_sure", "harm_unsure": "yes"}
     asked = asked_in_order(content, answers)
-    assert asked[7:11] == ["self_harm", "harm_unsure", "harm_danger_now", "hurt_by_others"]
+    assert asked[9:13] == ["self_harm", "harm_unsure", "harm_danger_now", "hurt_by_others"]
 
 
 def test_progress_counts_main_questions_and_a_follow_up_shares_its_number(content: CheckinContent) -> None:
     weekly = content.weekly
-    assert weekly.progress({}) == (1, 11)
-    answers = {question_id: calm_week()[question_id] for question_id in MAIN_IDS[:6]}
-    assert weekly.progress(answers) == (7, 11)
-    assert weekly.progress({**answers, "wish_to_die": "yes"}) == (7, 11)
-    assert weekly.progress(calm_week()) == (11, 11)
+    assert weekly.progress({}) == (1, 13)
+    answers = {question_id: calm_week()[question_id] for question_id in MAIN_IDS[:7]}
+    assert weekly.progress(answers) == (7, 12), "a question left out is not counted"
+    assert weekly.progress({**answers, "wish_to_die": "yes"}) == (7, 12)
+    assert weekly.progress(calm_week()) == (12, 12)
+
+
+@pytest.mark.parametrize(("age", "asked", "left_out"), [(7, "fears", "phone_use"), (12, "phone_use", "fears")])
+def test_a_check_in_asks_what_fits_the_childs_age(content: CheckinContent, age: int, asked: str, left_out: str) -> None:
+    opening = content.weekly.left_out(age, asked_lately=())
+    assert opening == {left_out: LEFT_OUT}
+    assert asked in asked_in_order(content, {"parents": "often", "caregiver": "fine"}, opening)
+    assert left_out not in asked_in_order(content, {"parents": "often", "caregiver": "fine"}, opening)
+    assert content.weekly.length(opening) == 12
+
+
+def test_the_caregivers_own_coping_is_left_out_when_asked_lately(content: CheckinContent) -> None:
+    opening = content.weekly.left_out(12, asked_lately={"caregiver"})
+    assert opening["caregiver"] == LEFT_OUT and content.weekly.length(opening) == 11
+    assert "caregiver" not in asked_in_order(content, {"parents": "often"}, opening)
 
 
 def test_an_unknown_answer_is_refused_rather_than_ignored(content: CheckinContent) -> None:
@@ -174,7 +194,7 @@ def test_yes_with_a_sign_of_acting_now_is_urgent(content: CheckinContent) -> Non
 
 
 def test_a_red_flag_counts_before_the_check_in_is_finished(content: CheckinContent) -> None:
-    answers = {key: value for key, value in calm_week().items() if key in MAIN_IDS[:6]}
+    answers = {key: value for key, value in calm_week().items() if key in MAIN_IDS[:8]}
     assert assess(content.weekly, {**answers, "wish_to_die": "yes"}, NO_HISTORY).level is Level.HIGH
     more = {**answers, "wish_to_die": "yes", "die_danger_now": "yes"}
     assert assess(content.weekly, more, NO_HISTORY).level is Level.URGENT
@@ -270,17 +290,34 @@ def test_worried_choices_flag_urgent_or_high(content: CheckinContent) -> None:
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
 def test_the_safety_reply_gives_hotlines_and_when_to_expect_contact(content: CheckinContent, language: str) -> None:
     safety = content.safety
-    hotlines = "☎️ 12356\n☎️ 010-82951332"
+    hotlines, emergency = "• 010-82951332\n• 12356", "120 / 110"
     for level in (Level.URGENT, Level.HIGH):
-        reply = safety.reply(level, language, hotlines=hotlines, child="小花")
-        assert hotlines in reply
+        reply = safety.reply(level, language, hotlines=hotlines, emergency=emergency, child="小花")
+        assert hotlines in reply and emergency in reply
         assert getattr(safety.expect, level.value).get(language) in reply
         assert "小花" in reply
         assert "{" not in reply
-    urgent = safety.reply(Level.URGENT, language, hotlines=hotlines, child="小花")
-    assert "120" in urgent and "110" in urgent
+        # The line to call comes before the steps, and there are three steps, each said once.
+        assert reply.index(hotlines) < reply.index("1️⃣") < reply.index("2️⃣") < reply.index("3️⃣")
+        assert "4️⃣" not in reply and reply.count(emergency) == 1
     for level in (Level.ROUTINE, Level.NONE):
-        assert "{" not in safety.reply(level, language, hotlines=hotlines, child="小花")
+        assert "{" not in safety.reply(level, language, hotlines=hotlines, emergency=emergency, child="小花")
+
+
+def test_the_chinese_safety_reply_fits_a_small_screen(content: CheckinContent) -> None:
+    """Without the phone numbers, which differ by region, the urgent reply is a short read."""
+    reply = content.safety.reply(Level.URGENT, "zh_Hans", hotlines="", emergency="", child="小花")
+    assert len(reply) <= 150
+
+
+@pytest.mark.parametrize(
+    ("text", "pointer"), [("孩子发烧怎么办", "illness"), ("小明摔了一跤", "illness"), ("今天天气好", None)]
+)
+def test_an_everyday_question_gets_a_pointer_from_the_pack(content: CheckinContent, text: str, pointer) -> None:
+    found = content.safety.pointer_for(text)
+    assert (found.id if found else None) == pointer
+    if found is not None:
+        assert "120" in found.reply.get("zh_Hans") and "村医" in found.reply.get("zh_Hans")
 
 
 def test_urgent_and_high_replies_say_different_things(content: CheckinContent) -> None:
@@ -322,7 +359,7 @@ def test_the_real_content_loads_with_every_text_in_both_languages(content: Check
     for path, text in texts:
         for language in SUPPORTED_LANGUAGES:
             assert text.get(language).strip(), f"{path} has no {language} text"
-    assert len(content.weekly.questions) == 11
+    assert len(content.weekly.questions) == 13
 
 
 def content_with(tmp_path: Path, relative: str, change: Callable[[dict[str, Any]], None]) -> Path:
@@ -355,12 +392,12 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
     [
         (
             "checkins/weekly.yaml",
-            _set("questions.9.options.2.label.en", "😣 I really cannot cope any more"),
-            ["weekly.yaml", "questions.9.options.2.label", "at most 30"],
+            _set("questions.11.options.2.label.en", "😣 I really cannot cope any more"),
+            ["weekly.yaml", "questions.11.options.2.label", "at most 30"],
         ),
         (
             "checkins/weekly.yaml",
-            _set("questions.6.options.0.follow_up", "nowhere"),
+            _set("questions.8.options.0.follow_up", "nowhere"),
             ["weekly.yaml", "'nowhere'", "follow_up"],
         ),
         (
@@ -370,7 +407,7 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
         ),
         (
             "checkins/weekly.yaml",
-            _set("questions.9.options.2.reason", "unlabelled"),
+            _set("questions.11.options.2.reason", "unlabelled"),
             ["weekly.yaml", "no label for 'unlabelled' (question 'caregiver' option 'cant_cope')"],
         ),
         (
@@ -379,13 +416,14 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
             ["weekly.yaml", "die_danger_now -> die_unsure -> die_danger_now goes round in a circle"],
         ),
         ("checkins/weekly.yaml", _set("questions.2.id", "mood"), ["weekly.yaml", "duplicate question", "mood"]),
+        ("checkins/weekly.yaml", _set("questions.0.every_weeks", 4), ["weekly.yaml", "'mood' is scored"]),
         ("checkins/weekly.yaml", _set("scoring.symptom_max", 12), ["weekly.yaml", "scoring.symptom_max"]),
         (
             "checkins/weekly.yaml",
             _set("thresholds.weeks_without_parent_contact", 3),
             ["weekly.yaml", "thresholds.weeks_without_parent_contact"],
         ),
-        ("checkins/weekly.yaml", _set("questions.6.options.0.flag", "routine"), ["weekly.yaml", "questions.6"]),
+        ("checkins/weekly.yaml", _set("questions.8.options.0.flag", "routine"), ["weekly.yaml", "questions.8"]),
         ("checkins/worried.yaml", _set("choices.0.level", "none"), ["worried.yaml", "choices.0.level"]),
         (
             "safety.yaml",
@@ -409,3 +447,10 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
     (directory / "safety.yaml").unlink()
     with pytest.raises(ContentError, match=r"safety\.yaml: file is missing"):
         load_checkin_content(directory)
+
+
+def test_words_left_for_the_counsellor_reach_them_even_in_a_calm_week(content: CheckinContent) -> None:
+    calm = assess(content.weekly, calm_week(anything_else=ANSWERED), NO_HISTORY, for_counsellor=True)
+    assert (calm.level, calm.reasons) == (Level.ROUTINE, ("for_counsellor",))
+    worrying = assess(content.weekly, calm_week(), NO_HISTORY, free_text_level=Level.HIGH, for_counsellor=True)
+    assert worrying.reasons == ("free_text_concern",), "words that read as risk say so, once"

@@ -44,3 +44,14 @@ def test_chinese_is_the_default_and_english_is_chosen_from_telegram() -> None:
     assert guess_language("en-GB") == "en"
     assert gettext_for("zh_Hans")("✅ I agree") == "✅ 我同意"
     assert gettext_for("en")("✅ I agree") == "✅ I agree"
+
+
+def test_no_message_hides_inside_an_f_string() -> None:
+    """Extraction cannot see `_("…")` inside an f-string, so such a message would stay in English."""
+    hidden = [
+        f"{path.relative_to(PROJECT_ROOT)}:{number}"
+        for path in (PROJECT_ROOT / "bot").rglob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if re.search(r"\{_\(['\"]", line)
+    ]
+    assert hidden == []

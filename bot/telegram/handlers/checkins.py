@@ -10,8 +10,12 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.cases.desk import FLOW as CASE_TEXT
 from bot.checkins import screens as cs
+from bot.contact.service import Incoming
+from bot.conversations import store
 from bot.onboarding import screens as s
+from bot.onboarding.flow import FLOW as ONBOARDING
 from bot.safety.hotlines import hotlines_for
 from bot.telegram import render as r
 from bot.telegram.handlers.common import acting_person, answered_as_notice, retire_buttons, send, show, style_for
@@ -20,6 +24,8 @@ from bot.telegram.services import services
 
 # Answers given as a short notice on the button rather than as a new message.
 TOAST_SCREENS = (s.StaleButton, cs.AlreadyAnswered, cs.CheckinClosed)
+# Steps that need typed words or a button (a nickname, a counsellor's note): a voice note gets a kind hint.
+TYPED_FLOWS = (ONBOARDING, CASE_TEXT)
 
 
 async def on_checkin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -93,17 +99,30 @@ async def on_slot_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A voice note for a worry, the counselling room or "anything else?"; otherwise we say we cannot listen."""
+    """A voice note is never dropped: it answers what the person was asked (a worry, the counselling room, a
+    check-in), joins a child's open case, is offered on to the family, or reaches the counsellor."""
     svc = services(context)
-    file_id = update.message.voice.file_id
+    message = update.message
+    file_id = message.voice.file_id
+    incoming = Incoming(message.chat_id, message.message_id)
     async with svc.db.session() as session:
         person = await acting_person(session, update)
-        screens = await svc.worries.note(session, person, voice_file_id=file_id)
-        if screens is None:
-            screens = await svc.replies.reply(session, person, voice_file_id=file_id)
-        if screens is None:
-            screens = await svc.checkins.note(session, person, voice_file_id=file_id)
-    await show(update, context, person, screens if screens is not None else [cs.VoiceNotHeard()])
+        conversation = await store.current(session, person.id)
+        if conversation is not None and conversation.flow in TYPED_FLOWS:
+            screens = [cs.TypeOrPress()]
+        else:
+            screens = (
+                await svc.worries.note(session, person, voice_file_id=file_id)
+                or await svc.replies.reply(session, person, voice_file_id=file_id)
+                or await svc.checkins.note(session, person, voice_file_id=file_id)
+                or await svc.checkins.keep_note(session, person, voice_file_id=file_id)
+                or await svc.contact.offer_relay(session, person, incoming)
+                or await svc.unprompted.for_counsellor(session, person, voice_file_id=file_id, open_case_only=True)
+                or await svc.contact.offer_relay(session, person, incoming, as_caregiver=True)
+                or await svc.unprompted.for_counsellor(session, person, voice_file_id=file_id)
+                or [cs.VoiceNotHeard()]
+            )
+    await show(update, context, person, screens)
 
 
 async def _answer_press(update: Update, context: ContextTypes.DEFAULT_TYPE, person, screens: list) -> None:

@@ -60,6 +60,10 @@ async def on_contact_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             screens = await contact.choose_birthday(session, person, numbers[0])
         elif action == ["b"] and whole and len(numbers) == 2:
             screens = await contact.set_birthday(session, person, *numbers)
+        elif action == ["f"] and whole and len(numbers) == 2:
+            # Only a message in the presser's own chat can be passed on: the chat id is never taken from the button.
+            incoming = Incoming(update.effective_chat.id, numbers[1])
+            screens = await contact.relay_offered(session, person, numbers[0], incoming)
         elif action == ["s"] and whole and numbers in ([0], [1]):
             screens = await contact.set_consent(session, person, bool(numbers[0]))
         else:
@@ -67,24 +71,27 @@ async def on_contact_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     query = update.callback_query
     if await answered_as_notice(query, screens, TOAST_SCREENS, style_for(person, context)):
         return
-    if action in (["o"], ["a"]):
+    if action in (["o"], ["a"], ["f"]):
         await retire_buttons(query)  # an answer is given once; plan, message and setting buttons stay usable
     await show(update, context, person, screens)
 
 
 async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A voice note, photo or round video: relayed when the person asked to message the family; a voice note
-    otherwise goes where it went before (a worry, the counselling room, a check-in note)."""
+    otherwise goes where it is most likely meant (see checkins.on_voice); a photo or video is offered on."""
     svc = services(context)
     message = update.message
+    incoming = Incoming(message.chat_id, message.message_id)
     async with svc.db.session() as session:
         person = await acting_person(session, update)
-        screens = await svc.contact.relay(session, person, Incoming(message.chat_id, message.message_id))
+        screens = await svc.contact.relay(session, person, incoming)
+        if screens is None and message.voice is None:
+            screens = await svc.contact.offer_relay(session, person, incoming) or await svc.contact.offer_relay(
+                session, person, incoming, as_caregiver=True
+            )
         if screens is not None and message.caption:
             screens += await svc.worries.message(session, person, message.caption) or []
-    if screens is not None:
-        await show(update, context, person, screens)
-    elif message.voice is not None:
+    if screens is None and message.voice is not None:
         await checkins.on_voice(update, context)
-    else:
-        await show(update, context, person, [ct.RelayHint()])
+        return
+    await show(update, context, person, screens or [ct.RelayHint()])

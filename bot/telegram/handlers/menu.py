@@ -199,11 +199,17 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             screens += await svc.worries.message(session, person, text) or []
         else:
             screens = await svc.checkins.note(session, person, text=text)
-        # Then a typed code; then anything else, which is read for risk before we point home.
-        if screens is None:
-            screens = await svc.onboarding.text(session, person, text)
-        if screens is None:
-            screens = await svc.worries.message(session, person, text)
-        if screens is None:
-            screens = [await home_screen(session, person)]
+        # Then a typed code; then anything else, read for risk first, and never dropped: a pointer for an everyday
+        # question, kept with a check-in under way, offered on to the family, or for the counsellor; else home.
+        message = update.message
+        screens = (
+            screens
+            or await svc.onboarding.text(session, person, text)
+            or await svc.worries.message(session, person, text)
+            or svc.unprompted.pointer(text)
+            or await svc.checkins.keep_note(session, person, text=text)
+            or await svc.contact.offer_relay(session, person, Incoming(message.chat_id, message.message_id))
+            or await svc.unprompted.for_counsellor(session, person, text=text)
+            or [await home_screen(session, person)]
+        )
     await show(update, context, person, screens)
