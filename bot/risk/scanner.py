@@ -46,6 +46,7 @@ class _Kind(StrEnum):
     TAKEN = "taken"
     NEGATION = "negation"
     REASSURANCE = "reassurance"
+    FICTION = "fiction"
     PAST = "past"
     STOP = "stop"
 
@@ -56,7 +57,7 @@ _GROUPS = (
     (_Kind.NAME,),
     (_Kind.INTENT,),
     (_Kind.URGENCY, _Kind.TAKEN),
-    (_Kind.NEGATION, _Kind.REASSURANCE),
+    (_Kind.NEGATION, _Kind.REASSURANCE, _Kind.FICTION),
     (_Kind.PAST,),
 )
 
@@ -86,7 +87,9 @@ class Scanner:
             _check_groups(f"{source}: risks.{name}.urgent_with", family.urgent_with, lexicon)
         _check_groups(f"{source}: past.unless", lexicon.past.unless, lexicon)
         self._past_unless = set(lexicon.past.unless)
-        self._normalise = Normaliser({key: (words.zh_Hans, words.en) for key, words in lexicon.emoji.items()})
+        self._normalise = Normaliser(
+            {key: (words.zh_Hans, words.en) for key, words in lexicon.emoji.items()}, lexicon.spellings
+        )
         self._negation_reach = lexicon.negation.reach
         self._intent_reach = lexicon.intent.reach
         entries = list(_entries(lexicon))
@@ -129,7 +132,13 @@ class Scanner:
         phrases = by_kind[_Kind.RISK] + by_kind[_Kind.USE]
         # "没" inside "活着没意思" belongs to the phrase and negates nothing.
         negations = [n for n in by_kind[_Kind.NEGATION] if not any(_inside(n, h) for h in phrases)]
-        negated = [h for h in phrases if self._negated(h, negations, norm)]
+        # "电视剧里那个女的跳河了": a story, however far before the phrase in its clause.
+        fictions = by_kind[_Kind.FICTION]
+        negated = [
+            h
+            for h in phrases
+            if self._negated(h, negations, norm) or any(f.clause == h.clause and f.end <= h.start for f in fictions)
+        ]
         # "他说他不会想不开": the topic came up, so a counsellor still reads it, but not as urgent.
         reassured = [h for h in phrases if h not in negated and self._negated(h, by_kind[_Kind.REASSURANCE], norm)]
         risks = [h for h in by_kind[_Kind.RISK] if h not in negated and h not in reassured]
@@ -284,6 +293,7 @@ def _entries(lexicon: Lexicon) -> Iterable[_Entry]:
     yield from each(None, "idiom", "not_risk", lexicon.not_risk)
     yield from each(_Kind.NEGATION, "negated", "negation.words", lexicon.negation.words)
     yield from each(_Kind.REASSURANCE, "reassured", "negation.reassurance", lexicon.negation.reassurance)
+    yield from each(_Kind.FICTION, "fiction", "negation.fiction", lexicon.negation.fiction)
     yield from each(_Kind.PAST, "past", "past.words", lexicon.past.words)
     yield from each(_Kind.STOP, "stop", "negation.stops", lexicon.negation.stops)
     yield from each(_Kind.INTENT, "intent", "intent.phrases", lexicon.intent.phrases)
