@@ -132,13 +132,9 @@ class Scanner:
         phrases = by_kind[_Kind.RISK] + by_kind[_Kind.USE]
         # "没" inside "活着没意思" belongs to the phrase and negates nothing.
         negations = [n for n in by_kind[_Kind.NEGATION] if not any(_inside(n, h) for h in phrases)]
-        # "电视剧里那个女的跳河了": a story, however far before the phrase in its clause.
-        fictions = by_kind[_Kind.FICTION]
-        negated = [
-            h
-            for h in phrases
-            if self._negated(h, negations, norm) or any(f.clause == h.clause and f.end <= h.start for f in fictions)
-        ]
+        # "电视剧里那个女的跳河了", "跳楼的传言是假的": a story or rumour anywhere in the phrase's clause.
+        fictions = {f.clause for f in by_kind[_Kind.FICTION]}
+        negated = [h for h in phrases if self._negated(h, negations, norm) or h.clause in fictions]
         # "他说他不会想不开": the topic came up, so a counsellor still reads it, but not as urgent.
         reassured = [h for h in phrases if h not in negated and self._negated(h, by_kind[_Kind.REASSURANCE], norm)]
         risks = [h for h in by_kind[_Kind.RISK] if h not in negated and h not in reassured]
