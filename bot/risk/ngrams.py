@@ -1,7 +1,8 @@
 """The statistical layer: logistic regression on character n-grams, learnt from the pack's labelled examples.
 
 Phrases miss wordings nobody listed ("枕头底下一大把药片"); n-grams such as 药片 or 不醒 carry over to them. Two
-models: does a line need a counsellor at all (flag), and, among those, is it urgent. Each gives a probability.
+models: does a line need a counsellor at all (flag), and is it urgent; each gives a probability. The urgent model learns
+from every line, everyday ones too, because it may judge a line the phrases left at none (see `Scanner`).
 Logistic regression rather than naive Bayes: in 5-fold cross-validation on the tuning set it flagged 65% of risk
 lines where naive Bayes flagged 51%, at the same 5% of everyday lines (see the README). It is trained at start-up in
 pure Python, a fraction of a second for the pack's examples, and deterministic: the same examples give the same model.
@@ -24,7 +25,7 @@ class NgramModel:
         self._n = n
         rows = [(level, sorted(self.grams(text))) for level, text in examples]
         self._flag = _Logistic([(level != "none", grams) for level, grams in rows])
-        self._urgent = _Logistic([(level == "urgent", grams) for level, grams in rows if level != "none"])
+        self._urgent = _Logistic([(level == "urgent", grams) for level, grams in rows])
 
     def grams(self, text: str) -> set[str]:
         padded = f" {text} "

@@ -176,21 +176,24 @@ class Scanner:
         return ScanResult(level=level, signals=tuple(dict.fromkeys(signals + learnt)))
 
     def _raise_by_model(self, level: RiskLevel, norm: str, past: bool, denied: bool) -> tuple[RiskLevel, list[str]]:
-        """The n-gram layer raises none to concern, and concern to urgent, when its score passes the pack's bar.
+        """The n-gram layer raises a level when its scores pass the pack's bars: the flag score makes none concern,
+        and the urgent score then makes it urgent, unless the message speaks of the past.
 
+        Hints name no listed phrase ("他说他在山顶上，往下看好高，不想下来了"), so a line the phrases leave at none may
+        become urgent when both scores pass: on the tuning set's cross-validation that found 1.6 points more urgent
+        lines for 1 point more false urgent, and on a fresh batch of hints 50% of urgent lines where it found 15%.
         It stays silent where the writer denied the one risk the phrases found ("没有人欺负他"): the words are there,
         and n-grams cannot read the denial.
         """
         if level is RiskLevel.URGENT or denied:
             return level, []
         flag, urgent = self._model.scores(norm)
-        # One step at most: n-grams alone are not enough to page a counsellor at night.
-        if level is RiskLevel.NONE:
-            if flag < self._settings.concern_above:
-                return level, []
-            return RiskLevel.CONCERN, ["learnt:concern"]
+        if level is RiskLevel.NONE and flag < self._settings.concern_above:
+            return level, []
         if urgent >= self._settings.urgent_above and not past:
             return RiskLevel.URGENT, ["learnt:urgent"]
+        if level is RiskLevel.NONE:
+            return RiskLevel.CONCERN, ["learnt:concern"]
         return level, []
 
     def _negated(self, hit: _Hit, negations: list[_Hit], norm: str) -> bool:

@@ -173,7 +173,7 @@ def test_a_bad_example_row_names_the_file_and_the_line(tmp_path):
         Scanner.from_file(path)
 
 
-def test_the_learnt_layer_raises_a_level_one_step_and_never_lowers_one(tmp_path):
+def test_the_learnt_layer_raises_a_level_by_its_two_scores_and_never_lowers_one(tmp_path):
     examples = (
         "urgent\t月亮掉进井里了\n" * 3
         + "concern\t星星在哭\n" * 3
@@ -182,8 +182,10 @@ def test_the_learnt_layer_raises_a_level_one_step_and_never_lowers_one(tmp_path)
     )
     scanner = Scanner.from_file(lexicon_with(tmp_path, lambda data: None, examples=examples))
 
-    assert scanner.scan("月亮掉进井里了") == ScanResult(RiskLevel.CONCERN, ("learnt:concern",))
-    assert scanner.scan("月亮掉进井里了，他被欺负了").level is RiskLevel.URGENT
+    assert scanner.scan("月亮掉进井里了") == ScanResult(RiskLevel.URGENT, ("learnt:urgent",))
+    assert scanner.scan("星星在哭") == ScanResult(RiskLevel.CONCERN, ("learnt:concern",))
+    # Speaking of the past, a learnt urgent is a concern, as a phrase's would be.
+    assert scanner.scan("去年月亮掉进井里了").level is RiskLevel.CONCERN
     assert scanner.scan("今天吃了饺子").level is RiskLevel.NONE
     assert scanner.scan("他被欺负了").level is RiskLevel.CONCERN  # the examples call it none; the phrase wins
 
