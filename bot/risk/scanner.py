@@ -181,7 +181,7 @@ class Scanner:
 
         Hints name no listed phrase ("他说他在山顶上，往下看好高，不想下来了"), so a line the phrases leave at none may
         become urgent when both scores pass: on the tuning set's cross-validation that found 1.6 points more urgent
-        lines for 1 point more false urgent, and on a fresh batch of hints 50% of urgent lines where it found 15%.
+        lines for 1 point more false urgent, and on a fresh batch of hints 45% of urgent lines where it found 15%.
         It stays silent where the writer denied the one risk the phrases found ("没有人欺负他"): the words are there,
         and n-grams cannot read the denial.
         """
