@@ -34,6 +34,7 @@ class EmojiWords(_Strict):
 class Negation(_Strict):
     reach: Reach
     words: Phrases
+    fiction: Phrases
     reassurance: Phrases
     stops: Phrases
 
@@ -76,6 +77,7 @@ class Lexicon(_Strict):
     version: Literal[1]
     gap: Gap
     emoji: dict[Annotated[str, StringConstraints(min_length=1)], EmojiWords]
+    spellings: dict[Phrase, Phrase]
     not_risk: Phrases
     negation: Negation
     intent: Intent

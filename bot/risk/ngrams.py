@@ -1,55 +1,75 @@
-"""The statistical layer: character n-gram naive Bayes learnt from the pack's labelled examples.
+"""The statistical layer: logistic regression on character n-grams, learnt from the pack's labelled examples.
 
 Phrases miss wordings nobody listed ("枕头底下一大把药片"); n-grams such as 药片 or 不醒 carry over to them. Two
-models: does a line need a counsellor at all (flag), and, among those, is it urgent. Each gives a log-odds score.
+models: does a line need a counsellor at all (flag), and is it urgent; each gives a probability. The urgent model learns
+from every line, everyday ones too, because it may judge a line the phrases left at none (see `Scanner`).
+Logistic regression rather than naive Bayes: in 5-fold cross-validation on the tuning set it flagged 65% of risk
+lines where naive Bayes flagged 51%, at the same 5% of everyday lines (see the README). It is trained at start-up in
+pure Python, a fraction of a second for the pack's examples, and deterministic: the same examples give the same model.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Iterable, Sequence
+import random
+from collections.abc import Sequence
 
-# A line shorter than this many n-grams is scored as if it had this many: two characters are no evidence.
-_MIN_GRAMS = 8
+_EPOCHS = 10
+_RATE = 0.5  # Adagrad's base step
+_L2 = 1e-4
 
 
 class NgramModel:
-    def __init__(self, examples: Sequence[tuple[str, str]], n: int, smoothing: float = 0.5) -> None:
+    def __init__(self, examples: Sequence[tuple[str, str]], n: int) -> None:
         """`examples` are (level, normalised text); levels are "urgent", "concern" or "none"."""
         self._n = n
-        flagged = [(level != "none", text) for level, text in examples]
-        urgent = [(level == "urgent", text) for level, text in examples if level != "none"]
-        self._flag = _Binary(((yes, self.grams(text)) for yes, text in flagged), smoothing)
-        self._urgent = _Binary(((yes, self.grams(text)) for yes, text in urgent), smoothing)
+        rows = [(level, sorted(self.grams(text))) for level, text in examples]
+        self._flag = _Logistic([(level != "none", grams) for level, grams in rows])
+        self._urgent = _Logistic([(level == "urgent", grams) for level, grams in rows])
 
     def grams(self, text: str) -> set[str]:
         padded = f" {text} "
         return {padded[i : i + k] for k in range(1, self._n + 1) for i in range(len(padded) - k + 1)} - {" "}
 
     def scores(self, text: str) -> tuple[float, float]:
-        """(flag, urgent) mean log-odds per n-gram: above 0 leans towards a flag, towards urgent."""
+        """(flag, urgent) probabilities: how likely the line needs a counsellor, and how likely that it is urgent."""
         grams = self.grams(text)
-        return self._flag.score(grams), self._urgent.score(grams)
+        return self._flag.probability(grams), self._urgent.probability(grams)
 
 
-class _Binary:
-    """Bernoulli-style naive Bayes over n-gram presence, scored as a length-independent mean log-likelihood ratio."""
+class _Logistic:
+    """Binary logistic regression over n-gram presence, the sum scaled by 1/sqrt(count) so long lines do not shout.
 
-    def __init__(self, examples: Iterable[tuple[bool, set[str]]], smoothing: float) -> None:
-        counts = {True: Counter[str](), False: Counter[str]()}
-        lines = Counter[bool]()
-        for yes, grams in examples:
-            counts[yes].update(grams)
-            lines[yes] += 1
-        vocabulary = set(counts[True]) | set(counts[False])
-        total = {side: counts[side].total() + smoothing * len(vocabulary) for side in (True, False)}
-        self._ratio = {
-            gram: math.log((counts[True][gram] + smoothing) / total[True])
-            - math.log((counts[False][gram] + smoothing) / total[False])
-            for gram in vocabulary
+    Both classes weigh the same in training whatever their sizes, and Adagrad gives rare n-grams larger steps.
+    """
+
+    def __init__(self, examples: list[tuple[bool, list[str]]]) -> None:
+        positives = sum(yes for yes, _ in examples)
+        weight = {
+            True: len(examples) / (2 * max(positives, 1)),
+            False: len(examples) / (2 * max(len(examples) - positives, 1)),
         }
+        self._weights: dict[str, float] = {}
+        self._bias = 0.0
+        squares: dict[str, float] = {}
+        bias_squares = 1e-8
+        order = list(examples)
+        shuffle = random.Random(0).shuffle
+        for _ in range(_EPOCHS):
+            shuffle(order)
+            for yes, grams in order:
+                scale = 1 / math.sqrt(len(grams) or 1)
+                error = (self._probability(grams, scale) - yes) * weight[yes]
+                bias_squares += error * error
+                self._bias -= _RATE * error / math.sqrt(bias_squares)
+                for gram in grams:
+                    step = error * scale + _L2 * self._weights.get(gram, 0.0)
+                    squares[gram] = squares.get(gram, 1e-8) + step * step
+                    self._weights[gram] = self._weights.get(gram, 0.0) - _RATE * step / math.sqrt(squares[gram])
 
-    def score(self, grams: set[str]) -> float:
-        known = [self._ratio[g] for g in grams if g in self._ratio]
-        return sum(known) / max(len(known), _MIN_GRAMS)
+    def probability(self, grams: set[str]) -> float:
+        return self._probability(grams, 1 / math.sqrt(len(grams) or 1))
+
+    def _probability(self, grams: Sequence[str] | set[str], scale: float) -> float:
+        z = self._bias + scale * sum(self._weights.get(gram, 0.0) for gram in grams)
+        return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))

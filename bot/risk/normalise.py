@@ -64,6 +64,16 @@ def _join_spaced_characters(text: str) -> str:
     return "".join(out)
 
 
+def _whole_words(key: str) -> str:
+    """A pinyin or English key matches whole words only: "si" is no part of "sister"."""
+    pattern = re.escape(key)
+    if re.match("[a-z0-9]", key):
+        pattern = "(?<![a-z0-9])" + pattern
+    if re.search("[a-z0-9]$", key):
+        pattern += "(?![a-z0-9])"
+    return pattern
+
+
 def _cjk_run(text: str) -> int:
     run = 0
     for ch in text:
@@ -74,18 +84,23 @@ def _cjk_run(text: str) -> int:
 
 
 class Normaliser:
-    """Maps emoji to words in the language around them, then normalises the text."""
+    """Maps emoji to words in the language around them, normalises the text, then writes other spellings one way."""
 
-    def __init__(self, emoji: Mapping[str, tuple[str, str]]) -> None:
+    def __init__(self, emoji: Mapping[str, tuple[str, str]], spellings: Mapping[str, str]) -> None:
         # emoji → (Chinese word, English word); variation selectors differ between keyboards, so they are dropped.
         self._emoji = {_VARIATION_SELECTORS.sub("", key): words for key, words in emoji.items()}
         keys = sorted(self._emoji, key=len, reverse=True)
         self._emoji_re = re.compile("|".join(map(re.escape, keys))) if keys else None
+        # Homophone typos, dialect words and pinyin (自刹, 佢, xiang si) → the one spelling the phrases are written in.
+        self._spellings = {normalise_text(key): normalise_text(value) for key, value in spellings.items()}
+        self._spellings_re = re.compile(
+            "|".join(_whole_words(key) for key in sorted(self._spellings, key=len, reverse=True)) or r"(?!)"
+        )
 
     def __call__(self, text: str) -> str:
         if self._emoji_re is not None:
             text = self._emoji_re.sub(lambda m: self._word(m, text), _VARIATION_SELECTORS.sub("", text))
-        return normalise_text(text)
+        return self._spellings_re.sub(lambda m: self._spellings[m.group()], normalise_text(text))
 
     def _word(self, match: re.Match[str], text: str) -> str:
         chinese, english = self._emoji[match.group()]

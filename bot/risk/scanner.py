@@ -46,6 +46,7 @@ class _Kind(StrEnum):
     TAKEN = "taken"
     NEGATION = "negation"
     REASSURANCE = "reassurance"
+    FICTION = "fiction"
     PAST = "past"
     STOP = "stop"
 
@@ -56,7 +57,7 @@ _GROUPS = (
     (_Kind.NAME,),
     (_Kind.INTENT,),
     (_Kind.URGENCY, _Kind.TAKEN),
-    (_Kind.NEGATION, _Kind.REASSURANCE),
+    (_Kind.NEGATION, _Kind.REASSURANCE, _Kind.FICTION),
     (_Kind.PAST,),
 )
 
@@ -86,7 +87,9 @@ class Scanner:
             _check_groups(f"{source}: risks.{name}.urgent_with", family.urgent_with, lexicon)
         _check_groups(f"{source}: past.unless", lexicon.past.unless, lexicon)
         self._past_unless = set(lexicon.past.unless)
-        self._normalise = Normaliser({key: (words.zh_Hans, words.en) for key, words in lexicon.emoji.items()})
+        self._normalise = Normaliser(
+            {key: (words.zh_Hans, words.en) for key, words in lexicon.emoji.items()}, lexicon.spellings
+        )
         self._negation_reach = lexicon.negation.reach
         self._intent_reach = lexicon.intent.reach
         entries = list(_entries(lexicon))
@@ -129,7 +132,9 @@ class Scanner:
         phrases = by_kind[_Kind.RISK] + by_kind[_Kind.USE]
         # "没" inside "活着没意思" belongs to the phrase and negates nothing.
         negations = [n for n in by_kind[_Kind.NEGATION] if not any(_inside(n, h) for h in phrases)]
-        negated = [h for h in phrases if self._negated(h, negations, norm)]
+        # "电视剧里那个女的跳河了", "跳楼的传言是假的": a story or rumour anywhere in the phrase's clause.
+        fictions = {f.clause for f in by_kind[_Kind.FICTION]}
+        negated = [h for h in phrases if self._negated(h, negations, norm) or h.clause in fictions]
         # "他说他不会想不开": the topic came up, so a counsellor still reads it, but not as urgent.
         reassured = [h for h in phrases if h not in negated and self._negated(h, by_kind[_Kind.REASSURANCE], norm)]
         risks = [h for h in by_kind[_Kind.RISK] if h not in negated and h not in reassured]
@@ -171,21 +176,24 @@ class Scanner:
         return ScanResult(level=level, signals=tuple(dict.fromkeys(signals + learnt)))
 
     def _raise_by_model(self, level: RiskLevel, norm: str, past: bool, denied: bool) -> tuple[RiskLevel, list[str]]:
-        """The n-gram layer raises none to concern, and concern to urgent, when its score passes the pack's bar.
+        """The n-gram layer raises a level when its scores pass the pack's bars: the flag score makes none concern,
+        and the urgent score then makes it urgent, unless the message speaks of the past.
 
+        Hints name no listed phrase ("他说他在山顶上，往下看好高，不想下来了"), so a line the phrases leave at none may
+        become urgent when both scores pass: on the tuning set's cross-validation that found 1.6 points more urgent
+        lines for 1 point more false urgent, and on a fresh batch of hints 45% of urgent lines where it found 15%.
         It stays silent where the writer denied the one risk the phrases found ("没有人欺负他"): the words are there,
         and n-grams cannot read the denial.
         """
         if level is RiskLevel.URGENT or denied:
             return level, []
         flag, urgent = self._model.scores(norm)
-        # One step at most: n-grams alone are not enough to page a counsellor at night.
-        if level is RiskLevel.NONE:
-            if flag < self._settings.concern_above:
-                return level, []
-            return RiskLevel.CONCERN, ["learnt:concern"]
+        if level is RiskLevel.NONE and flag < self._settings.concern_above:
+            return level, []
         if urgent >= self._settings.urgent_above and not past:
             return RiskLevel.URGENT, ["learnt:urgent"]
+        if level is RiskLevel.NONE:
+            return RiskLevel.CONCERN, ["learnt:concern"]
         return level, []
 
     def _negated(self, hit: _Hit, negations: list[_Hit], norm: str) -> bool:
@@ -284,6 +292,7 @@ def _entries(lexicon: Lexicon) -> Iterable[_Entry]:
     yield from each(None, "idiom", "not_risk", lexicon.not_risk)
     yield from each(_Kind.NEGATION, "negated", "negation.words", lexicon.negation.words)
     yield from each(_Kind.REASSURANCE, "reassured", "negation.reassurance", lexicon.negation.reassurance)
+    yield from each(_Kind.FICTION, "fiction", "negation.fiction", lexicon.negation.fiction)
     yield from each(_Kind.PAST, "past", "past.words", lexicon.past.words)
     yield from each(_Kind.STOP, "stop", "negation.stops", lexicon.negation.stops)
     yield from each(_Kind.INTENT, "intent", "intent.phrases", lexicon.intent.phrases)

@@ -52,6 +52,34 @@ def test_emoji_become_words_in_the_language_around_them(scanner, text, signal):
     assert signal in scanner.scan(text).signals
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("孩子想自刹", "孩子想自杀"),  # a homophone typo from a pinyin keyboard
+        ("他喝了农要", "他喝了农药"),
+        ("佢话而家想死", "他话现在想死"),  # Cantonese
+        ("ta shuo xiang si", "ta shuo 想死"),  # pinyin typed without characters
+    ],
+)
+def test_other_spellings_are_read_as_the_word_they_stand_for(scanner, typed, meant):
+    assert scanner.scan(typed) == scanner.scan(meant)
+    assert scanner.scan(typed).level is not RiskLevel.NONE
+
+
+def test_pinyin_spellings_match_whole_words_only(scanner):
+    assert "suicidal_thought" not in scanner.scan("xiang sisters come home").signals
+
+
+@pytest.mark.parametrize("text", ["电视剧里那个女的跳河了", "他同学跳楼的传言是假的", "新闻说有个人喝农药死了"])
+def test_a_story_or_rumour_switches_off_the_phrases_in_its_clause(scanner, text):
+    result = scanner.scan(text)
+    assert (result.level, "negated" in result.signals) == (RiskLevel.NONE, True)
+
+
+def test_a_story_does_not_hide_the_childs_own_words_in_another_clause(scanner):
+    assert scanner.scan("他看了电视剧里有人跳河，说他也不想活了").level is RiskLevel.CONCERN
+
+
 def test_a_skull_reads_as_dying_and_meets_the_idiom_it_usually_is(scanner):
     assert scanner.scan("我想💀").level is RiskLevel.CONCERN
     assert scanner.scan("笑💀了").level is RiskLevel.NONE
@@ -173,7 +201,7 @@ def test_a_bad_example_row_names_the_file_and_the_line(tmp_path):
         Scanner.from_file(path)
 
 
-def test_the_learnt_layer_raises_a_level_one_step_and_never_lowers_one(tmp_path):
+def test_the_learnt_layer_raises_a_level_by_its_two_scores_and_never_lowers_one(tmp_path):
     examples = (
         "urgent\t月亮掉进井里了\n" * 3
         + "concern\t星星在哭\n" * 3
@@ -182,8 +210,10 @@ def test_the_learnt_layer_raises_a_level_one_step_and_never_lowers_one(tmp_path)
     )
     scanner = Scanner.from_file(lexicon_with(tmp_path, lambda data: None, examples=examples))
 
-    assert scanner.scan("月亮掉进井里了") == ScanResult(RiskLevel.CONCERN, ("learnt:concern",))
-    assert scanner.scan("月亮掉进井里了，他被欺负了").level is RiskLevel.URGENT
+    assert scanner.scan("月亮掉进井里了") == ScanResult(RiskLevel.URGENT, ("learnt:urgent",))
+    assert scanner.scan("星星在哭") == ScanResult(RiskLevel.CONCERN, ("learnt:concern",))
+    # Speaking of the past, a learnt urgent is a concern, as a phrase's would be.
+    assert scanner.scan("去年月亮掉进井里了").level is RiskLevel.CONCERN
     assert scanner.scan("今天吃了饺子").level is RiskLevel.NONE
     assert scanner.scan("他被欺负了").level is RiskLevel.CONCERN  # the examples call it none; the phrase wins
 

@@ -1,10 +1,11 @@
-"""The scanner on two labelled sets: prints its figures on each, holds the issue's targets on the tuning set and sane
-floors on the held-out set. Run with `-s` to see the figures.
+"""The scanner on three labelled sets: prints its figures on each, holds the issue's targets on the tuning set and
+floors on the two held-out sets. Run with `-s` to see the figures.
 
 The tuning set (`content/risk/examples.tsv`) is what the phrases were written against and what the n-gram layer learns
-from, so its figures flatter the scanner. The held-out set (`heldout_set.tsv`) was written before the redesign and is
-never tuned on: only its figures are printed, not its lines, so that nobody fixes a rule for one of them. If a change
-drops a held-out figure below its floor, the change generalises worse: rethink it rather than lower the floor.
+from, so its figures flatter the scanner. The held-out sets (`heldout_set.tsv`, `heldout_set_b.tsv`) were each written
+before a round of tuning and are never tuned on: only their figures are printed, not their lines, so that nobody fixes
+a rule for one of them. If a change drops a held-out figure below its floor, the change generalises worse: rethink it
+rather than lower the floor.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bot.risk.lexicon import load_examples
 LEXICON = PROJECT_ROOT / "content" / "risk" / "lexicon.yaml"
 TUNING_SET = PROJECT_ROOT / "content" / "risk" / "examples.tsv"
 HELDOUT_SET = Path(__file__).with_name("heldout_set.tsv")
+HELDOUT_SET_B = Path(__file__).with_name("heldout_set_b.tsv")
 URGENT, CONCERN, NONE = RiskLevel.URGENT, RiskLevel.CONCERN, RiskLevel.NONE
 
 
@@ -84,13 +86,31 @@ def test_the_scanner_meets_the_targets_on_the_tuning_set(scanner):
     assert figures.everyday_flagged <= 0.10, figures
 
 
-def test_the_scanner_holds_floors_on_the_held_out_set(scanner):
-    figures = evaluate(scanner, HELDOUT_SET)
-    print("\nRisk scanner on the held-out set (never tuned on)\n" + str(figures))
+@dataclass(frozen=True)
+class Floors:
+    flagged: float
+    urgent: float
+    false_urgent: float
+    everyday_flagged: float
+
+
+# Floors a little under the figures measured after the second round of tuning (see the README). Any change to the
+# examples moves a held-out figure by a line or two (A's false urgent went from 4.3% to 5.2% when two duplicate
+# examples were removed), hence the margin; on A that margin passes the issue's 5% target.
+@pytest.mark.parametrize(
+    ("path", "floors"),
+    [
+        pytest.param(HELDOUT_SET, Floors(0.87, 0.80, 0.06, 0.10), id="A"),
+        pytest.param(HELDOUT_SET_B, Floors(0.86, 0.73, 0.03, 0.08), id="B"),
+    ],
+)
+def test_the_scanner_holds_floors_on_the_held_out_sets(scanner, path, floors):
+    figures = evaluate(scanner, path)
+    print(f"\nRisk scanner on the held-out set {path.name} (never tuned on)\n" + str(figures))
 
     assert figures.lines.total() >= 300, figures
-    # Floors a little under the figures measured when the set was first scored with the redesign (see the README).
-    assert figures.flagged >= 0.70, figures
-    assert figures.urgent >= 0.65, figures
-    assert figures.false_urgent <= 0.08, figures
-    assert figures.everyday_flagged <= 0.15, figures
+    assert min(figures.lines.values()) >= 90, figures
+    assert figures.flagged >= floors.flagged, figures
+    assert figures.urgent >= floors.urgent, figures
+    assert figures.false_urgent <= floors.false_urgent, figures
+    assert figures.everyday_flagged <= floors.everyday_flagged, figures
