@@ -270,10 +270,9 @@ async def _rewrite(session: AsyncSession, message: OutboxMessage, alert: Alert, 
         )
         .execution_options(synchronize_session=False)
     )
-    if rewritten.rowcount == 1:
-        await session.refresh(message)
-        return True
-    return False
+    # Either way the caller goes on from the row as it is now: rewritten, or claimed (SENDING or SENT) meanwhile.
+    await session.refresh(message)
+    return rewritten.rowcount == 1
 
 
 async def _enqueue(session: AsyncSession, person_id: int, alert: Alert, params: dict[str, Any]) -> OutboxMessage | None:
