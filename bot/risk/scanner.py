@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bot.content.pack import ContentError
 from bot.risk.lexicon import Lexicon, load_examples, load_lexicon
-from bot.risk.ngrams import NgramModel
+from bot.risk.ngrams import trained_model
 from bot.risk.normalise import CJK, Normaliser, normalise_text
 
 _CLAUSE_END = re.compile(r"[,.!?;:。、\n]")
@@ -105,7 +105,8 @@ class Scanner:
         self._stops = self._compile([e for e in entries if e.kind is _Kind.STOP])
         self._groups = [self._compile([e for e in entries if e.kind in kinds]) for kinds in _GROUPS]
         self._settings = lexicon.model
-        self._model = NgramModel([(level, self._cut_idioms(text)[0]) for level, text in examples], lexicon.model.ngrams)
+        learnt_from = tuple((level, self._cut_idioms(text)[0]) for level, text in examples)
+        self._model = trained_model(learnt_from, lexicon.model.ngrams)
 
     @classmethod
     def from_file(cls, path: Path) -> Scanner:
