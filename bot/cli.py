@@ -661,6 +661,33 @@ def risk_scan() -> None:
         typer.echo(json.dumps({"level": result.level.value, "signals": list(result.signals)}, ensure_ascii=False))
 
 
+@risk_app.command("evaluate")
+def risk_evaluate(
+    files: Annotated[list[Path], typer.Argument(help="Labelled lines: level<TAB>text, level urgent, concern or none.")],
+    wrong: Annotated[bool, typer.Option("--wrong", help="Also print each line read at another level.")] = False,
+) -> None:
+    """Print the scanner's figures on labelled lines, against issue 10's targets: measure it on your own region's
+    (anonymised) lines before trusting it. The lines are printed only with --wrong."""
+    from bot.risk import Scanner
+    from bot.risk.evaluation import evaluate
+    from bot.risk.lexicon import load_examples
+
+    settings = _settings()
+    try:
+        sets = [(path, load_examples(path)) for path in files]
+    except ContentError as exc:
+        _fail(f"Cannot read the labelled lines: {exc}", 2)
+    try:
+        scanner = Scanner.from_file(settings.content_dir / "risk" / "lexicon.yaml")
+    except ContentError as exc:
+        _fail(f"Content pack error: {exc}", 2)
+    for path, examples in sets:
+        figures = evaluate(scanner, examples)
+        typer.echo(f"{path}: {figures}")
+        for want, got, text in figures.wrong if wrong else []:
+            typer.echo(f"  {want} -> {got}: {text}")
+
+
 # --- content: the content pack (bot/content, bot/guidance) ------------------------------------------------------
 
 content_app = typer.Typer(help="The content pack: check it, and see how tips are rated.", no_args_is_help=True)
