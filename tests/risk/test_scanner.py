@@ -81,7 +81,8 @@ def test_a_story_does_not_hide_the_childs_own_words_in_another_clause(scanner):
 
 
 def test_a_skull_reads_as_dying_and_meets_the_idiom_it_usually_is(scanner):
-    assert scanner.scan("我想💀").level is RiskLevel.CONCERN
+    # The learnt layer may make a first-person "我想死" urgent; what matters here is that the skull is read at all.
+    assert "suicidal_thought" in scanner.scan("我想💀").signals
     assert scanner.scan("笑💀了").level is RiskLevel.NONE
 
 
