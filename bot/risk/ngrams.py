@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
-_EPOCHS = 10
+_EPOCHS = 5
 _RATE = 0.5  # Adagrad's base step
 _L2 = 1e-4
 _WORD = re.compile(r"[a-z0-9]+")
