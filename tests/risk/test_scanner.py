@@ -112,7 +112,10 @@ def test_a_negation_inside_a_phrase_or_in_another_clause_does_not(scanner, text)
     assert scanner.scan(text).level is RiskLevel.CONCERN
 
 
-@pytest.mark.parametrize("text", ["他说他不会想不开", "她说她不会做傻事", "He says he won't kill himself"])
+@pytest.mark.parametrize(
+    "text",
+    ["他说他不会想不开", "她说她不会做傻事", "He says he won't kill himself", "He promised he will not kill himself"],
+)
 def test_a_childs_reassurance_once_the_topic_came_up_still_reaches_a_counsellor(scanner, text):
     result = scanner.scan(text)
     assert result.level is RiskLevel.CONCERN
