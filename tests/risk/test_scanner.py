@@ -70,7 +70,15 @@ def test_pinyin_spellings_match_whole_words_only(scanner):
     assert "suicidal_thought" not in scanner.scan("xiang sisters come home").signals
 
 
-@pytest.mark.parametrize("text", ["电视剧里那个女的跳河了", "他同学跳楼的传言是假的", "新闻说有个人喝农药死了"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "电视剧里那个女的跳河了",
+        "他同学跳楼的传言是假的",
+        "新闻说有个人喝农药死了",
+        "the soap opera character took poison and grandma cried all night",
+    ],
+)
 def test_a_story_or_rumour_switches_off_the_phrases_in_its_clause(scanner, text):
     result = scanner.scan(text)
     assert (result.level, "negated" in result.signals) == (RiskLevel.NONE, True)
