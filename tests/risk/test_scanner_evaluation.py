@@ -4,9 +4,9 @@ the held-out sets. Run with `-s` to see the figures.
 The tuning set (`content/risk/examples.tsv`) is what the phrases were written against and what the n-gram layer learns
 from, so its figures flatter the scanner. The held-out sets are never tuned on: only their figures are printed, not
 their lines, so that nobody fixes a rule for one of them. A and B were each written before a round of tuning by the
-engineer who tuned it; C and D were written blind, by writers who never saw the scanner, its lexicon or its examples,
-before the third round. If a change drops a held-out figure below its floor, the change generalises worse: rethink it
-rather than lower the floor.
+engineer who tuned it; C to F were written blind, by writers who never saw the scanner, its lexicon or its examples:
+C and D before the third round, E and F before the fourth. If a change drops a held-out figure below its floor, the
+change generalises worse: rethink it rather than lower the floor.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ HELDOUT_SET = Path(__file__).with_name("heldout_set.tsv")
 HELDOUT_SET_B = Path(__file__).with_name("heldout_set_b.tsv")
 HELDOUT_SET_C = Path(__file__).with_name("heldout_set_c.tsv")
 HELDOUT_SET_D = Path(__file__).with_name("heldout_set_d.tsv")
+HELDOUT_SET_E = Path(__file__).with_name("heldout_set_e.tsv")
+HELDOUT_SET_F = Path(__file__).with_name("heldout_set_f.tsv")
 URGENT, CONCERN, NONE = RiskLevel.URGENT, RiskLevel.CONCERN, RiskLevel.NONE
 
 
@@ -52,15 +54,21 @@ def test_the_scanner_meets_the_targets_on_the_tuning_set(scanner):
 @pytest.mark.parametrize(
     ("path", "floors"),
     [
-        pytest.param(HELDOUT_SET, Targets(flagged=0.95, urgent=0.92, false_urgent=0.05, everyday_flagged=0.08), id="A"),
+        pytest.param(HELDOUT_SET, Targets(flagged=0.96, urgent=0.94, false_urgent=0.05, everyday_flagged=0.09), id="A"),
         pytest.param(
-            HELDOUT_SET_B, Targets(flagged=0.94, urgent=0.88, false_urgent=0.04, everyday_flagged=0.10), id="B"
+            HELDOUT_SET_B, Targets(flagged=0.94, urgent=0.89, false_urgent=0.03, everyday_flagged=0.1), id="B"
         ),
         pytest.param(
-            HELDOUT_SET_C, Targets(flagged=0.95, urgent=0.92, false_urgent=0.06, everyday_flagged=0.12), id="C"
+            HELDOUT_SET_C, Targets(flagged=0.95, urgent=0.93, false_urgent=0.06, everyday_flagged=0.13), id="C"
         ),
         pytest.param(
-            HELDOUT_SET_D, Targets(flagged=0.94, urgent=0.89, false_urgent=0.05, everyday_flagged=0.09), id="D"
+            HELDOUT_SET_D, Targets(flagged=0.95, urgent=0.91, false_urgent=0.06, everyday_flagged=0.11), id="D"
+        ),
+        pytest.param(
+            HELDOUT_SET_E, Targets(flagged=0.97, urgent=0.94, false_urgent=0.05, everyday_flagged=0.1), id="E"
+        ),
+        pytest.param(
+            HELDOUT_SET_F, Targets(flagged=0.96, urgent=0.91, false_urgent=0.05, everyday_flagged=0.08), id="F"
         ),
     ],
 )
