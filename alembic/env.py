@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import get_settings
+from bot.db.engine import ensure_sqlite_directory
 from bot.models import Base
 
 config = context.config
@@ -37,6 +38,8 @@ def _run_sync(connection: Connection) -> None:
 
 
 async def run_migrations_online() -> None:
+    # Here rather than in `bot db upgrade`, so that a plain `alembic upgrade head` works on a fresh clone too.
+    ensure_sqlite_directory(database_url())
     engine = create_async_engine(database_url())
     async with engine.connect() as connection:
         await connection.run_sync(_run_sync)

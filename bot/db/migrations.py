@@ -8,7 +8,6 @@ from alembic import command
 from alembic.config import Config
 
 from bot.config import PROJECT_ROOT
-from bot.db.engine import ensure_sqlite_directory
 
 
 def alembic_config(database_url: str) -> Config:
@@ -20,7 +19,6 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
-    ensure_sqlite_directory(database_url)
     command.upgrade(alembic_config(database_url), revision)
 
 

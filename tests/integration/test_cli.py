@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -269,6 +272,19 @@ def test_db_upgrade_migrates_a_fresh_database(cli, tmp_path):
 
     assert cli("db", "upgrade", DATABASE_URL=fresh).exit_code == 0
     assert cli("school", "list", "--json", DATABASE_URL=fresh).stdout.strip() == "[]"
+
+
+def test_plain_alembic_upgrade_creates_the_missing_data_folder(tmp_path):
+    # What a deployer may type instead of `db upgrade`; a fresh clone has no data/ folder.
+    database = tmp_path / "data" / "shouhu.db"
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{database}", "SHOUHU_DEVELOPMENT": "true"}
+
+    done = subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "head"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert database.exists()
 
 
 async def test_bot_username_is_asked_of_telegram_when_not_configured():
