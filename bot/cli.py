@@ -666,8 +666,8 @@ def risk_evaluate(
     files: Annotated[list[Path], typer.Argument(help="Labelled lines: level<TAB>text, level urgent, concern or none.")],
     wrong: Annotated[bool, typer.Option("--wrong", help="Also print each line read at another level.")] = False,
 ) -> None:
-    """Print the scanner's figures on labelled lines, against issue 10's targets: measure it on your own region's
-    (anonymised) lines before trusting it. The lines are printed only with --wrong."""
+    """Print the scanner's figures on labelled lines against the project's targets (see the README): measure it on
+    your own region's anonymised lines before trusting it. The lines are printed only with --wrong."""
     from bot.risk import Scanner
     from bot.risk.evaluation import evaluate
     from bot.risk.lexicon import load_examples

@@ -143,7 +143,7 @@ class Scanner:
         uses = [h for h in by_kind[_Kind.USE] if h not in negated and h not in reassured]
         # A method named in a story's clause is the story's ("剧里的人喝了毒药"), as its phrases are.
         names = [n for n in by_kind[_Kind.NAME] if n.clause not in fictions]
-        told = len(names) < len(by_kind[_Kind.NAME])
+        named_in_story = len(names) < len(by_kind[_Kind.NAME])
         urgency = by_kind[_Kind.URGENCY]
         intents = [i for i in by_kind[_Kind.INTENT] if any(self._leads_to(i, h, norm) for h in uses + names)]
         taken = [t for t in by_kind[_Kind.TAKEN] if any(t.clause == h.clause for h in uses + names)]
@@ -176,7 +176,7 @@ class Scanner:
 
         found = sorted(risks + reassured + uses + names + intents + urgency + taken, key=lambda h: h.start)
         signals = [h.entry.signal for h in found]
-        signals += ["negated"] * bool(negated or told) + ["past"] * past + ["idiom"] * idioms
+        signals += ["negated"] * bool(negated or named_in_story) + ["past"] * past + ["idiom"] * idioms
         level, learnt = self._raise_by_model(
             level, norm, past, denied=bool(negated) and level is RiskLevel.NONE, reassured=bool(reassured)
         )

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.risk import RiskLevel, Scanner
-from bot.risk.evaluation import TARGETS, Targets, evaluate
+from bot.risk import Scanner
+from bot.risk.evaluation import CONCERN, NONE, TARGETS, URGENT, Targets, evaluate
 from bot.risk.lexicon import load_examples
 
 LEXICON = PROJECT_ROOT / "content" / "risk" / "lexicon.yaml"
@@ -33,7 +33,6 @@ HELDOUT_SET_G = Path(__file__).with_name("heldout_set_g.tsv")
 HELDOUT_SET_H = Path(__file__).with_name("heldout_set_h.tsv")
 HELDOUT_SET_I = Path(__file__).with_name("heldout_set_i.tsv")
 HELDOUT_SET_J = Path(__file__).with_name("heldout_set_j.tsv")
-URGENT, CONCERN, NONE = RiskLevel.URGENT, RiskLevel.CONCERN, RiskLevel.NONE
 
 
 @pytest.fixture(scope="module")
